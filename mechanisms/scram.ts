@@ -1,0 +1,356 @@
+/**
+ * SCRAM (RFC 5802, RFC 7677) and SCRAM-PLUS: the client side.
+ *
+ * A SCRAM exchange, step by step (client view):
+ *
+ * 1. client-first: GS2 header (`n,,`, `y,,` or `p=<cb-name>,,`, with `a=` for
+ *    an authzid) followed by `n=<user>,r=<client nonce>`;
+ * 2. server-first: `r=<client nonce + server nonce>,s=<salt>,i=<iterations>`;
+ * 3. client-final: `c=<base64(GS2 header + cb data)>,r=<nonce>,p=<proof>`,
+ *    where the proof shows knowledge of `SaltedPassword = PBKDF2(password)`
+ *    without revealing it;
+ * 4. server-final: `v=<server signature>`, proving the server holds the
+ *    user's keys too (or `e=<error>`).
+ *
+ * @module
+ */
+import { base64Encode, concatBytes, utf8Encode } from '../src/core/bytes.js';
+import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
+import { AuthenticationFailure, SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
+import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
+import { saslprep } from '../src/core/saslprep.js';
+import { SASLState } from '../src/core/state.js';
+import type { SASLStateMachine } from '../src/core/state-machine.js';
+import type { ChannelBindingProvider } from '../src/channel-binding/provider.js';
+import { timingSafeEqual, xorBytes } from '../src/crypto/constant-time.js';
+import { HASHES, type HashAlgorithm, type HashName } from '../src/crypto/hashes.js';
+import { randomNonce } from '../src/crypto/random.js';
+import {
+  CB_NAME,
+  checkNonce,
+  decodeBase64Field,
+  decodeMessage,
+  escapeSaslname,
+  expectAttribute,
+  malformed,
+  parseAttributes,
+  parsePositiveInteger,
+} from '../src/scram/attributes.js';
+import { clientKeyOf, saltPassword, scramKeysOf } from '../src/scram/keys.js';
+
+/** Options shared by {@link SCRAM} and {@link SCRAMPLUS}. */
+export interface SCRAMOptions {
+  /** Authorization identity to request (`a=`); default none. */
+  readonly authzid?: string | null;
+  /**
+   * Send the GS2 flag `y` ("I support channel binding but think you do not")
+   * instead of `n`. Set it when this non-PLUS attempt follows a SCRAM-PLUS
+   * that was not possible because the server offered no -PLUS mechanism, so
+   * a server that does support binding can detect a downgrade (RFC 5802 §6).
+   */
+  readonly afterScramPlus?: boolean;
+  /**
+   * Refuse iteration counts below the hash's minimum (4096 for SHA-1 and
+   * SHA-256, 10000 for SHA-512 and SHA3-512). Default true.
+   */
+  readonly enforceMinimumIterationCount?: boolean;
+  /**
+   * The largest iteration count accepted, so a hostile server cannot make the
+   * client spin. Default 100000.
+   */
+  readonly maxIterationCount?: number;
+  /** Length of the client nonce in characters. Default 24. */
+  readonly nonceLength?: number;
+  /** Make the client nonce; for reproducing test vectors. Default: random. */
+  readonly generateNonce?: () => string;
+  /**
+   * The hashes this client may use, e.g. `['SHA-256', 'SHA-512']`. Default:
+   * all of SHA-1, SHA-256, SHA-512 and SHA3-512.
+   */
+  readonly hashes?: readonly HashName[];
+}
+
+/** Default for {@link SCRAMOptions.maxIterationCount}. */
+export const DEFAULT_MAX_ITERATION_COUNT = 100_000;
+
+interface ResolvedOptions {
+  readonly authzid: string | null;
+  readonly afterScramPlus: boolean;
+  readonly enforceMinimumIterationCount: boolean;
+  readonly maxIterationCount: number;
+  readonly generateNonce: () => string;
+  readonly hashes: readonly HashAlgorithm[];
+}
+
+function resolveOptions(options: SCRAMOptions): ResolvedOptions {
+  const { authzid = null, nonceLength = 24 } = options;
+  if (authzid !== null && (typeof authzid !== 'string' || authzid.length === 0 || authzid.includes('\0'))) {
+    throw new SASLError(null, 'invalid argument', 'authzid must be a non-empty string without NUL');
+  }
+  const maxIterationCount = options.maxIterationCount ?? DEFAULT_MAX_ITERATION_COUNT;
+  if (!Number.isSafeInteger(maxIterationCount) || maxIterationCount < 1) {
+    throw new SASLError(null, 'invalid argument', 'maxIterationCount must be a positive integer');
+  }
+  let hashes = HASHES;
+  if (options.hashes !== undefined) {
+    const wanted = new Set<string>(options.hashes);
+    hashes = HASHES.filter((h) => wanted.has(h.name));
+    if (hashes.length !== wanted.size) {
+      throw new SASLError(null, 'invalid argument', `unsupported hash in ${[...wanted].join(', ')}`);
+    }
+  }
+  const generateNonce = options.generateNonce ?? (() => randomNonce(nonceLength));
+  if (options.generateNonce === undefined) randomNonce(nonceLength); // validate the length now
+  return {
+    authzid,
+    afterScramPlus: options.afterScramPlus === true,
+    enforceMinimumIterationCount: options.enforceMinimumIterationCount !== false,
+    maxIterationCount,
+    generateNonce,
+    hashes,
+  };
+}
+
+function pick(hashes: readonly HashAlgorithm[], mechanisms: Iterable<string>, plus: boolean): string | null {
+  const offered = offeredSet(mechanisms);
+  for (const h of hashes) {
+    const name = `SCRAM-${h.name}${plus ? '-PLUS' : ''}`;
+    if (offered.has(name)) return name;
+  }
+  return null;
+}
+
+/** Parse `SCRAM-<hash>[-PLUS]` into the hash. */
+function hashOfMechanism(hashes: readonly HashAlgorithm[], mechanism: string, plus: boolean): HashAlgorithm {
+  const suffix = plus ? '-PLUS' : '';
+  const h = hashes.find((x) => `SCRAM-${x.name}${suffix}` === String(mechanism).toUpperCase());
+  if (!h) throw new SASLError(null, 'invalid argument', `not a mechanism this SCRAM${plus ? 'PLUS' : ''} instance can run: ${String(mechanism)}`);
+  return h;
+}
+
+/** Abort an exchange we are walking out of, without masking the real error. */
+async function abandon(sm: SASLStateMachine): Promise<void> {
+  if (sm.state !== SASLState.CHALLENGE) return;
+  try {
+    await sm.abort();
+  } catch {
+    // The original error is what the caller needs to see.
+  }
+}
+
+interface Binding {
+  /** `n`, `y` or `p=<name>`. */
+  readonly flag: string;
+  /** Channel-binding data (empty unless flag is `p=`). */
+  readonly data: Uint8Array;
+}
+
+/** Run one client exchange; shared by SCRAM and SCRAM-PLUS. */
+async function runClient(
+  sm: SASLStateMachine,
+  mechanism: string,
+  hash: HashAlgorithm,
+  credentials: CredentialProvider,
+  options: ResolvedOptions,
+  binding: Binding,
+): Promise<void> {
+  const [rawUser, rawPassword] = await resolveCredentials(credentials);
+  const username = saslprep(rawUser, { allowUnassigned: true });
+  const password = saslprep(rawPassword);
+  if (username.length === 0) throw new SASLError(null, 'invalid argument', 'username is empty after SASLprep');
+
+  const clientNonce = options.generateNonce();
+  if (typeof clientNonce !== 'string' || clientNonce.length === 0) {
+    throw new SASLError(null, 'invalid argument', 'generateNonce must return a non-empty string');
+  }
+  checkNonce(clientNonce, 'client nonce');
+
+  const gs2Header = `${binding.flag},${options.authzid === null ? '' : `a=${escapeSaslname(options.authzid)}`},`;
+  const clientFirstBare = `n=${escapeSaslname(username)},r=${clientNonce}`;
+
+  let [state, payload] = await sm.initiate(mechanism, utf8Encode(gs2Header + clientFirstBare));
+  if (state !== SASLState.CHALLENGE || payload === null) {
+    await abandon(sm);
+    throw new SASLFailure(null, 'SCRAM: protocol violation: the server did not send server-first-message');
+  }
+
+  let serverFirst: string;
+  let saltedPassword: Uint8Array;
+  let combinedNonce: string;
+  try {
+    serverFirst = decodeMessage(payload, 'server-first-message');
+    const attrs = parseAttributes(serverFirst, 'server-first-message');
+    if (attrs[0]?.name === 'm') throw new SASLFailure(null, 'SCRAM: the server requires an unsupported mandatory extension (m=)');
+    combinedNonce = checkNonce(expectAttribute(attrs, 0, 'r', 'server-first-message'), 'nonce');
+    if (!combinedNonce.startsWith(clientNonce) || combinedNonce.length === clientNonce.length) {
+      throw new SASLFailure(null, 'SCRAM: the server nonce does not extend the client nonce');
+    }
+    const salt = decodeBase64Field(expectAttribute(attrs, 1, 's', 'server-first-message'), 'salt');
+    if (salt.length === 0) malformed('salt is empty');
+    const iterations = parsePositiveInteger(expectAttribute(attrs, 2, 'i', 'server-first-message'), 'iteration count');
+    if (options.enforceMinimumIterationCount && iterations < hash.minimumIterationCount) {
+      throw new SASLFailure(null, `SCRAM: iteration count ${iterations} is below the minimum of ${hash.minimumIterationCount} for ${hash.name}`);
+    }
+    if (iterations > options.maxIterationCount) {
+      throw new SASLFailure(null, `SCRAM: iteration count ${iterations} exceeds the maximum of ${options.maxIterationCount}`);
+    }
+    saltedPassword = await saltPassword(hash, password, salt, iterations);
+  } catch (err) {
+    await abandon(sm);
+    throw err;
+  }
+
+  const channelBinding = base64Encode(concatBytes(utf8Encode(gs2Header), binding.data));
+  const clientFinalWithoutProof = `c=${channelBinding},r=${combinedNonce}`;
+  const authMessage = utf8Encode(`${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`);
+  const clientKey = clientKeyOf(hash, saltedPassword);
+  const { storedKey, serverKey } = scramKeysOf(hash, saltedPassword);
+  const clientProof = xorBytes(clientKey, hash.hmac(storedKey, authMessage));
+  const expectedServerSignature = hash.hmac(serverKey, authMessage);
+
+  try {
+    [state, payload] = await sm.response(utf8Encode(`${clientFinalWithoutProof},p=${base64Encode(clientProof)}`));
+  } catch (err) {
+    throw promoteCredentialFailure(err);
+  }
+
+  if (state === SASLState.SUCCESS && payload === null) {
+    throw new AuthenticationFailure(null, 'SCRAM: the server reported success without server-final-message, so it did not prove it knows the password');
+  }
+  if (state !== SASLState.CHALLENGE || payload === null) {
+    throw new AuthenticationFailure(null, 'SCRAM: the server failed the exchange after the client proof');
+  }
+  try {
+    verifyServerFinal(payload, expectedServerSignature);
+  } catch (err) {
+    await abandon(sm);
+    throw err;
+  }
+
+  try {
+    [state] = await sm.response(new Uint8Array(0));
+  } catch (err) {
+    throw promoteCredentialFailure(err);
+  }
+  if (state !== SASLState.SUCCESS) {
+    throw new AuthenticationFailure(null, 'SCRAM: the server did not report success after server-final-message');
+  }
+}
+
+function verifyServerFinal(payload: Uint8Array, expected: Uint8Array): void {
+  const serverFinal = decodeMessage(payload, 'server-final-message');
+  const attrs = parseAttributes(serverFinal, 'server-final-message');
+  const first = attrs[0]!;
+  if (first.name === 'e') {
+    throw new AuthenticationFailure(first.value, `SCRAM: the server reported an error: ${first.value}`);
+  }
+  const signature = decodeBase64Field(expectAttribute(attrs, 0, 'v', 'server-final-message'), 'server signature');
+  if (!timingSafeEqual(signature, expected)) {
+    throw new AuthenticationFailure(null, 'SCRAM: wrong server signature: the server does not know the credentials');
+  }
+}
+
+/**
+ * The SCRAM mechanism family without channel binding: SCRAM-SHA-1,
+ * SCRAM-SHA-256 (RFC 7677), SCRAM-SHA-512 and SCRAM-SHA3-512.
+ *
+ * {@link SCRAM.anySupported} picks the strongest offered hash and never a
+ * -PLUS variant (use {@link SCRAMPLUS} for those, listed before this one).
+ */
+export class SCRAM extends SASLMechanism<string> {
+  readonly #credentials: CredentialProvider;
+  readonly #options: ResolvedOptions;
+
+  /**
+   * @param credentials - supplies `[username, password]`
+   * @param options - see {@link SCRAMOptions}
+   */
+  constructor(credentials: CredentialProvider, options: SCRAMOptions = {}) {
+    super();
+    this.#credentials = credentials;
+    this.#options = resolveOptions(options);
+  }
+
+  /**
+   * @param mechanisms - the offered mechanism names
+   * @returns the strongest offered non-PLUS SCRAM mechanism name, or `null`
+   */
+  override anySupported(mechanisms: Iterable<string>): string | null {
+    return pick(this.#options.hashes, mechanisms, false);
+  }
+
+  /**
+   * Run the exchange.
+   *
+   * @param sm - a fresh state machine
+   * @param token - the mechanism name from {@link SCRAM.anySupported}
+   */
+  override async authenticate(sm: SASLStateMachine, token: string): Promise<void> {
+    const hash = hashOfMechanism(this.#options.hashes, token, false);
+    const flag = this.#options.afterScramPlus ? 'y' : 'n';
+    await runClient(sm, `SCRAM-${hash.name}`, hash, this.#credentials, this.#options, {
+      flag,
+      data: new Uint8Array(0),
+    });
+  }
+}
+
+/**
+ * SCRAM with channel binding: SCRAM-SHA-1-PLUS, SCRAM-SHA-256-PLUS, ...
+ * The proof is bound to the secure channel given by `cbProvider`, so a
+ * man-in-the-middle that terminates TLS cannot relay the exchange.
+ *
+ * {@link SCRAMPLUS.anySupported} only ever picks -PLUS mechanisms.
+ */
+export class SCRAMPLUS extends SASLMechanism<string> {
+  readonly #credentials: CredentialProvider;
+  readonly #cbProvider: ChannelBindingProvider;
+  readonly #options: ResolvedOptions;
+
+  /**
+   * @param credentials - supplies `[username, password]`
+   * @param cbProvider - the channel-binding data of the connection
+   * @param options - see {@link SCRAMOptions} (`afterScramPlus` is ignored)
+   */
+  constructor(credentials: CredentialProvider, cbProvider: ChannelBindingProvider, options: SCRAMOptions = {}) {
+    super();
+    if (!cbProvider || typeof cbProvider.cbName !== 'string' || !CB_NAME.test(cbProvider.cbName) || typeof cbProvider.extractCbData !== 'function') {
+      throw new SASLError(null, 'invalid argument', 'cbProvider must be a ChannelBindingProvider with a valid cbName');
+    }
+    this.#credentials = credentials;
+    this.#cbProvider = cbProvider;
+    this.#options = resolveOptions(options);
+  }
+
+  /**
+   * @param mechanisms - the offered mechanism names
+   * @returns the strongest offered SCRAM -PLUS mechanism name, or `null`
+   */
+  override anySupported(mechanisms: Iterable<string>): string | null {
+    return pick(this.#options.hashes, mechanisms, true);
+  }
+
+  /**
+   * Run the exchange.
+   *
+   * @param sm - a fresh state machine
+   * @param token - the mechanism name from {@link SCRAMPLUS.anySupported}
+   */
+  override async authenticate(sm: SASLStateMachine, token: string): Promise<void> {
+    const hash = hashOfMechanism(this.#options.hashes, token, true);
+    let data: Uint8Array;
+    try {
+      data = await this.#cbProvider.extractCbData();
+    } catch (err) {
+      if (err instanceof SASLError) throw err;
+      throw new SASLFailure(null, `SCRAM-PLUS: no ${this.#cbProvider.cbName} channel-binding data: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    if (!(data instanceof Uint8Array) || data.length === 0) {
+      throw new SASLFailure(null, `SCRAM-PLUS: the ${this.#cbProvider.cbName} provider gave no data`);
+    }
+    await runClient(sm, `SCRAM-${hash.name}-PLUS`, hash, this.#credentials, { ...this.#options }, {
+      flag: `p=${this.#cbProvider.cbName}`,
+      data,
+    });
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * The error classes of saslkit, shaped as aiosasl's.
+ *
+ * Every failure saslkit reports is a {@link SASLError}: a caller can catch that
+ * one class and know it never sees a raw `TypeError` from bad input.
+ *
+ * @module
+ */
+
+/**
+ * Base class of every error saslkit raises.
+ *
+ * `opaqueError` is `null` for an error raised locally (by a mechanism or by
+ * saslkit's own checks); for an error reported by the peer it carries the
+ * peer's condition (one of {@link SASLCondition} where the protocol has one,
+ * or e.g. a SCRAM `e=` server-error value). `kind` says which sort of error
+ * this is (`'SASL failure'`, `'authentication failed'`, ...).
+ *
+ * Messages never contain a secret: not a password, a proof or a key.
+ */
+export class SASLError extends Error {
+  /** The peer's error condition, or `null` for a locally raised error. */
+  readonly opaqueError: string | null;
+  /** What sort of error this is, e.g. `'SASL failure'`. */
+  readonly kind: string;
+  /** Human-readable detail, if any. */
+  readonly text: string | null;
+
+  /**
+   * @param opaqueError - the peer's condition, or `null` when raised locally
+   * @param kind - what sort of error this is
+   * @param text - optional human-readable detail (never a secret)
+   */
+  constructor(opaqueError: string | null, kind: string, text?: string | null) {
+    let message = `${opaqueError ?? 'local'}: ${kind}`;
+    if (text) message += `: ${text}`;
+    super(message);
+    this.name = new.target.name;
+    this.opaqueError = opaqueError;
+    this.kind = kind;
+    this.text = text ?? null;
+  }
+}
+
+/**
+ * The SASL exchange failed. The negotiation loop ({@link authenticate}) moves on
+ * to the next mechanism after this error, unless it is an
+ * {@link AuthenticationFailure}.
+ */
+export class SASLFailure extends SASLError {
+  /**
+   * @param opaqueError - the peer's condition, or `null` when raised locally
+   * @param text - optional human-readable detail
+   */
+  constructor(opaqueError: string | null, text?: string | null) {
+    super(opaqueError, 'SASL failure', text);
+  }
+
+  /**
+   * Turn this failure into an {@link AuthenticationFailure} with the same
+   * condition and text: used by mechanisms once the credentials themselves
+   * have been rejected, so that no further mechanism is tried with them.
+   */
+  promoteToAuthenticationFailure(): AuthenticationFailure {
+    return new AuthenticationFailure(this.opaqueError, this.text);
+  }
+}
+
+/**
+ * The credentials were rejected (or the peer failed to prove itself).
+ * Negotiation stops: trying another mechanism with the same credentials is
+ * pointless and, against a server, noisy.
+ */
+export class AuthenticationFailure extends SASLError {
+  /**
+   * @param opaqueError - the peer's condition, or `null` when raised locally
+   * @param text - optional human-readable detail
+   */
+  constructor(opaqueError: string | null, text?: string | null) {
+    super(opaqueError, 'authentication failed', text);
+  }
+}
+
+/**
+ * Conditions under which a failure means "these credentials will not work":
+ * retrying with another mechanism is pointless.
+ */
+const CREDENTIAL_CONDITIONS: ReadonlySet<string> = new Set([
+  'not-authorized',
+  'account-disabled',
+  'credentials-expired',
+  'invalid-authzid',
+]);
+
+/**
+ * Promote a peer's {@link SASLFailure} to an {@link AuthenticationFailure} when
+ * its condition says the credentials themselves were refused; return any other
+ * error unchanged. Mechanisms use this after the step that reveals the
+ * credentials to the server.
+ *
+ * @param err - the error caught from the state machine
+ * @returns the error to throw
+ */
+export function promoteCredentialFailure(err: unknown): unknown {
+  if (
+    err instanceof SASLFailure &&
+    !(err instanceof AuthenticationFailure) &&
+    err.opaqueError !== null &&
+    CREDENTIAL_CONDITIONS.has(err.opaqueError)
+  ) {
+    return err.promoteToAuthenticationFailure();
+  }
+  return err;
+}

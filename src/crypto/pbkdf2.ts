@@ -1,0 +1,84 @@
+/**
+ * PBKDF2 (RFC 8018) that never blocks the event loop: native WebCrypto where
+ * the runtime has it for the hash, else `@noble/hashes`' async PBKDF2, which
+ * yields to the event loop as it goes.
+ *
+ * @module
+ */
+import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
+import { SASLError } from '../core/errors.js';
+import { nobleHashOf, type HashAlgorithm } from './hashes.js';
+
+/** The largest iteration count saslkit will ever compute, whatever the caller asks. */
+export const PBKDF2_HARD_LIMIT = 10_000_000;
+
+function check(iterations: number): void {
+  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > PBKDF2_HARD_LIMIT) {
+    throw new SASLError(null, 'invalid argument', `PBKDF2 iteration count must be an integer from 1 to ${PBKDF2_HARD_LIMIT}`);
+  }
+}
+
+/**
+ * PBKDF2 with `@noble/hashes` (pure JavaScript, async). Works for every hash.
+ *
+ * @param hash - the PRF's hash
+ * @param password - the password bytes
+ * @param salt - the salt
+ * @param iterations - the iteration count
+ * @returns `hash.outputLength` bytes
+ */
+export async function pbkdf2Portable(
+  hash: HashAlgorithm,
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Uint8Array> {
+  check(iterations);
+  return pbkdf2Async(nobleHashOf(hash), password, salt, { c: iterations, dkLen: hash.outputLength, asyncTick: 10 });
+}
+
+/**
+ * PBKDF2 through WebCrypto's `crypto.subtle.deriveBits`.
+ *
+ * @returns the derived bytes, or `null` when the runtime or hash has no native PBKDF2
+ */
+export async function pbkdf2Native(
+  hash: HashAlgorithm,
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Uint8Array | null> {
+  check(iterations);
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle || hash.webCryptoName === null) return null;
+  try {
+    const key = await subtle.importKey('raw', password as BufferSource, 'PBKDF2', false, ['deriveBits']);
+    const bits = await subtle.deriveBits(
+      { name: 'PBKDF2', hash: hash.webCryptoName, salt: salt as BufferSource, iterations },
+      key,
+      hash.outputLength * 8,
+    );
+    return new Uint8Array(bits);
+  } catch {
+    // Some engines refuse e.g. an empty password; the portable path does not.
+    return null;
+  }
+}
+
+/**
+ * PBKDF2 giving `hash.outputLength` bytes (SCRAM's `Hi()`), natively where
+ * possible, else in portable JavaScript. Both give identical bytes.
+ *
+ * @param hash - the PRF's hash
+ * @param password - the password bytes
+ * @param salt - the salt
+ * @param iterations - the iteration count (1 to {@link PBKDF2_HARD_LIMIT})
+ */
+export async function pbkdf2(
+  hash: HashAlgorithm,
+  password: Uint8Array,
+  salt: Uint8Array,
+  iterations: number,
+): Promise<Uint8Array> {
+  return (await pbkdf2Native(hash, password, salt, iterations)) ?? pbkdf2Portable(hash, password, salt, iterations);
+}

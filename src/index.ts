@@ -1,0 +1,30 @@
+/**
+ * saslkit: pluggable SASL (RFC 4422) authentication for TypeScript.
+ *
+ * The root entry runs in every JavaScript runtime (browsers included): the
+ * client core modelled on aiosasl, the mechanisms, SASLprep and the crypto.
+ * Node-only code (TLS channel binding, sockets, the CLI) has its own entry
+ * points.
+ *
+ * @packageDocumentation
+ */
+export { SASLState, stateFromReply, type NextStateTuple, type ReplyState } from './core/state.js';
+export { SASLError, SASLFailure, AuthenticationFailure, promoteCredentialFailure } from './core/errors.js';
+export { SASL_CONDITIONS, isSASLCondition, type SASLCondition } from './core/conditions.js';
+export { SASLInterface } from './core/interface.js';
+export { SASLStateMachine } from './core/state-machine.js';
+export { SASLMechanism, offeredSet } from './core/mechanism.js';
+export { authenticate } from './core/negotiate.js';
+export { resolveCredentials, type CredentialProvider } from './core/credentials.js';
+export { saslprep, SASLPREP_MAX_LENGTH, type SASLprepOptions } from './core/saslprep.js';
+export { base64Decode, base64Encode, utf8Decode, utf8Encode, concatBytes, toBytes, toBytesOrNull } from './core/bytes.js';
+export type { ChannelBindingProvider, ChannelBindingType } from './channel-binding/provider.js';
+export { HASHES, hashByName, type HashAlgorithm, type HashName } from './crypto/hashes.js';
+export { pbkdf2, pbkdf2Native, pbkdf2Portable, PBKDF2_HARD_LIMIT } from './crypto/pbkdf2.js';
+export { timingSafeEqual } from './crypto/constant-time.js';
+export { randomBytes, randomNonce } from './crypto/random.js';
+export { saltPassword, scramKeysOf, clientKeyOf, type ScramKeys } from './scram/keys.js';
+
+export { PLAIN, encodePlainMessage, type PLAINOptions } from '../mechanisms/plain.js';
+export { ANONYMOUS, checkTraceToken } from '../mechanisms/anonymous.js';
+export { SCRAM, SCRAMPLUS, DEFAULT_MAX_ITERATION_COUNT, type SCRAMOptions } from '../mechanisms/scram.js';
