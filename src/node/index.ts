@@ -1,0 +1,6 @@
+/**
+ * saslkit: Node-only helpers: TLS channel binding, socket transports and connect helpers.
+ *
+ * @packageDocumentation
+ */
+export {};

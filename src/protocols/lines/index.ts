@@ -1,0 +1,6 @@
+/**
+ * saslkit: SASL over a line-based base64 stream (the gsasl command-line format).
+ *
+ * @packageDocumentation
+ */
+export {};
