@@ -1,6 +1,6 @@
 /**
- * saslkit: SASL over a line-based base64 stream (the gsasl command-line format).
+ * saslkit/lines: SASL over a line-based base64 stream (the gsasl command-line format).
  *
  * @packageDocumentation
  */
-export {};
+export type { LineTransport } from '../transport.js';
