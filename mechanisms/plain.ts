@@ -50,6 +50,8 @@ export class PLAIN extends SASLMechanism<'PLAIN'> {
   readonly #authzid: string | null;
 
   /**
+   * Configure PLAIN; credentials are asked for only when it is used.
+   *
    * @param credentials - supplies `[username, password]`
    * @param options - see {@link PLAINOptions}
    */

@@ -262,6 +262,8 @@ export class SCRAM extends SASLMechanism<string> {
   readonly #options: ResolvedOptions;
 
   /**
+   * Configure SCRAM; credentials are asked for only when it is used.
+   *
    * @param credentials - supplies `[username, password]`
    * @param options - see {@link SCRAMOptions}
    */
@@ -308,6 +310,8 @@ export class SCRAMPLUS extends SASLMechanism<string> {
   readonly #options: ResolvedOptions;
 
   /**
+   * Configure SCRAM-PLUS; credentials are asked for only when it is used.
+   *
    * @param credentials - supplies `[username, password]`
    * @param cbProvider - the channel-binding data of the connection
    * @param options - see {@link SCRAMOptions} (`afterScramPlus` is ignored)

@@ -27,6 +27,8 @@ export class SASLError extends Error {
   readonly text: string | null;
 
   /**
+   * Create an error; the message is built from the three parts.
+   *
    * @param opaqueError - the peer's condition, or `null` when raised locally
    * @param kind - what sort of error this is
    * @param text - optional human-readable detail (never a secret)
@@ -49,6 +51,8 @@ export class SASLError extends Error {
  */
 export class SASLFailure extends SASLError {
   /**
+   * Create a failure of kind `'SASL failure'`.
+   *
    * @param opaqueError - the peer's condition, or `null` when raised locally
    * @param text - optional human-readable detail
    */
@@ -73,6 +77,8 @@ export class SASLFailure extends SASLError {
  */
 export class AuthenticationFailure extends SASLError {
   /**
+   * Create a failure of kind `'authentication failed'`.
+   *
    * @param opaqueError - the peer's condition, or `null` when raised locally
    * @param text - optional human-readable detail
    */

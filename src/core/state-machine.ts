@@ -33,6 +33,8 @@ export class SASLStateMachine {
   #mechanism: string | null = null;
 
   /**
+   * Create a machine in state {@link SASLState.INITIAL}.
+   *
    * @param intf - the protocol's {@link SASLInterface}
    */
   constructor(intf: SASLInterface) {
