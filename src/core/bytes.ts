@@ -56,8 +56,13 @@ function isWellFormed(text: string): boolean {
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
-const DECODE = new Int16Array(128).fill(-1);
-for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
+const ENCODE = new Uint8Array(64);
+const DECODE = new Int16Array(256).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) {
+  ENCODE[i] = ALPHABET.charCodeAt(i);
+  DECODE[ALPHABET.charCodeAt(i)] = i;
+}
+const asciiDecoder = new TextDecoder('utf-8');
 
 /**
  * Encode bytes as standard base64 with padding (RFC 4648 §4).
@@ -65,21 +70,26 @@ for (let i = 0; i < ALPHABET.length; i++) DECODE[ALPHABET.charCodeAt(i)] = i;
  * @param bytes - the bytes to encode
  */
 export function base64Encode(bytes: Uint8Array): string {
-  let out = '';
+  const out = new Uint8Array(Math.ceil(bytes.length / 3) * 4);
+  let o = 0;
   let i = 0;
   for (; i + 2 < bytes.length; i += 3) {
     const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + ALPHABET[n & 63]!;
+    out[o++] = ENCODE[n >> 18]!;
+    out[o++] = ENCODE[(n >> 12) & 63]!;
+    out[o++] = ENCODE[(n >> 6) & 63]!;
+    out[o++] = ENCODE[n & 63]!;
   }
   const rest = bytes.length - i;
-  if (rest === 1) {
-    const n = bytes[i]! << 16;
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + '==';
-  } else if (rest === 2) {
-    const n = (bytes[i]! << 16) | (bytes[i + 1]! << 8);
-    out += ALPHABET[n >> 18]! + ALPHABET[(n >> 12) & 63]! + ALPHABET[(n >> 6) & 63]! + '=';
+  if (rest > 0) {
+    const n = (bytes[i]! << 16) | (rest === 2 ? bytes[i + 1]! << 8 : 0);
+    out[o++] = ENCODE[n >> 18]!;
+    out[o++] = ENCODE[(n >> 12) & 63]!;
+    out[o++] = rest === 2 ? ENCODE[(n >> 6) & 63]! : 61;
+    out[o++] = 61;
   }
-  return out;
+  // Every byte is ASCII, so UTF-8 decoding is exact.
+  return asciiDecoder.decode(out);
 }
 
 /**
@@ -98,31 +108,33 @@ export function base64Decode(text: string, what = 'base64 data'): Uint8Array {
   const fail = (why: string): never => {
     throw new SASLFailure('incorrect-encoding', `${what} is not valid base64: ${why}`);
   };
-  if (text.length % 4 !== 0) fail('length is not a multiple of 4');
+  const length = text.length;
+  if (length % 4 !== 0) fail('length is not a multiple of 4');
   let pad = 0;
-  if (text.endsWith('==')) pad = 2;
-  else if (text.endsWith('=')) pad = 1;
-  const out = new Uint8Array((text.length / 4) * 3 - pad);
+  if (length > 0 && text.charCodeAt(length - 1) === 61) pad = text.charCodeAt(length - 2) === 61 ? 2 : 1;
+  const out = new Uint8Array((length / 4) * 3 - pad);
+  const full = length - (pad > 0 ? 4 : 0);
   let o = 0;
-  for (let i = 0; i < text.length; i += 4) {
-    const last = i + 4 === text.length;
-    const v = [0, 0, 0, 0];
-    for (let j = 0; j < 4; j++) {
-      const code = text.charCodeAt(i + j);
-      if (last && j >= 4 - pad) {
-        v[j] = 0;
-        continue;
-      }
-      const d = code < 128 ? DECODE[code]! : -1;
-      if (d < 0) fail(code === 61 ? 'misplaced padding' : 'character outside the base64 alphabet');
-      v[j] = d;
-    }
-    const n = (v[0]! << 18) | (v[1]! << 12) | (v[2]! << 6) | v[3]!;
-    out[o++] = (n >> 16) & 255;
-    if (!last || pad < 2) out[o++] = (n >> 8) & 255;
-    else if (n & 0xffff) fail('non-zero trailing bits');
-    if (!last || pad < 1) out[o++] = n & 255;
-    else if (pad === 1 && n & 0xff) fail('non-zero trailing bits');
+  for (let i = 0; i < full; i += 4) {
+    const a = DECODE[text.charCodeAt(i) & 0xffff] ?? -1;
+    const b = DECODE[text.charCodeAt(i + 1) & 0xffff] ?? -1;
+    const c = DECODE[text.charCodeAt(i + 2) & 0xffff] ?? -1;
+    const d = DECODE[text.charCodeAt(i + 3) & 0xffff] ?? -1;
+    if ((a | b | c | d) < 0) fail(text.slice(i, i + 4).includes('=') ? 'misplaced padding' : 'character outside the base64 alphabet');
+    const n = (a << 18) | (b << 12) | (c << 6) | d;
+    out[o++] = n >> 16;
+    out[o++] = (n >> 8) & 255;
+    out[o++] = n & 255;
+  }
+  if (pad > 0) {
+    const a = DECODE[text.charCodeAt(full) & 0xffff] ?? -1;
+    const b = DECODE[text.charCodeAt(full + 1) & 0xffff] ?? -1;
+    const c = pad === 1 ? (DECODE[text.charCodeAt(full + 2) & 0xffff] ?? -1) : 0;
+    if ((a | b | c) < 0) fail(text.slice(full, full + 4).replace(/=+$/, '').includes('=') ? 'misplaced padding' : 'character outside the base64 alphabet');
+    const n = (a << 18) | (b << 12) | (c << 6);
+    if (pad === 2 ? n & 0xffff : n & 0xff) fail('non-zero trailing bits');
+    out[o++] = n >> 16;
+    if (pad === 1) out[o++] = (n >> 8) & 255;
   }
   return out;
 }
