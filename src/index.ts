@@ -27,4 +27,5 @@ export { saltPassword, scramKeysOf, clientKeyOf, type ScramKeys } from './scram/
 
 export { PLAIN, encodePlainMessage, type PLAINOptions } from '../mechanisms/plain.js';
 export { ANONYMOUS, checkTraceToken } from '../mechanisms/anonymous.js';
+export { EXTERNAL, type EXTERNALOptions } from '../mechanisms/external.js';
 export { SCRAM, SCRAMPLUS, DEFAULT_MAX_ITERATION_COUNT, type SCRAMOptions } from '../mechanisms/scram.js';
