@@ -29,3 +29,7 @@ export { PLAIN, encodePlainMessage, type PLAINOptions } from '../mechanisms/plai
 export { ANONYMOUS, checkTraceToken } from '../mechanisms/anonymous.js';
 export { EXTERNAL, type EXTERNALOptions } from '../mechanisms/external.js';
 export { SCRAM, SCRAMPLUS, DEFAULT_MAX_ITERATION_COUNT, type SCRAMOptions } from '../mechanisms/scram.js';
+export { LOGIN } from '../mechanisms/login.js';
+export { CRAMMD5, cramMd5Response } from '../mechanisms/cram-md5.js';
+export { OAUTHBEARER, encodeOAuthBearerMessage, parseOAuthError, type OAUTHBEAREROptions, type OAuthErrorResponse } from '../mechanisms/oauthbearer.js';
+export { XOAUTH2, encodeXOAuth2Message } from '../mechanisms/xoauth2.js';

@@ -1,0 +1,87 @@
+/**
+ * CRAM-MD5 (RFC 2195): the server sends a unique challenge (an RFC 5322
+ * msg-id such as `<1896.697170952@postoffice.example.net>`); the client
+ * answers `user SP hex(HMAC-MD5(password, challenge))`.
+ *
+ * Obsolete (RFC 6331 moved its sibling DIGEST-MD5 to Historic for the same
+ * weaknesses): it does not protect against an active attacker and obliges
+ * the server to keep a password equivalent. Offered for old servers only.
+ *
+ * @module
+ */
+import { hmac } from '@noble/hashes/hmac.js';
+import { md5 } from '@noble/hashes/legacy.js';
+import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
+import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
+import { SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
+import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
+import { SASLState } from '../src/core/state.js';
+import type { SASLStateMachine } from '../src/core/state-machine.js';
+
+/** Longest challenge the client accepts, in bytes. */
+const MAX_CHALLENGE = 1024;
+
+function toHex(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += b.toString(16).padStart(2, '0');
+  return out;
+}
+
+/**
+ * Compute the CRAM-MD5 response `user SP digest` (RFC 2195 §2).
+ *
+ * @param username - the user name
+ * @param password - the shared secret
+ * @param challenge - the server's challenge bytes
+ */
+export function cramMd5Response(username: string, password: string, challenge: Uint8Array): Uint8Array {
+  if (username.length === 0 || /[\0\r\n ]/.test(username)) {
+    throw new SASLError(null, 'invalid argument', 'CRAM-MD5: the user name must be non-empty and hold no space, NUL, CR or LF');
+  }
+  return utf8Encode(`${username} ${toHex(hmac(md5, utf8Encode(password), challenge))}`);
+}
+
+/** The CRAM-MD5 mechanism, client side. */
+export class CRAMMD5 extends SASLMechanism<'CRAM-MD5'> {
+  readonly #credentials: CredentialProvider;
+
+  /**
+   * @param credentials - supplies `[username, password]`
+   */
+  constructor(credentials: CredentialProvider) {
+    super();
+    this.#credentials = credentials;
+  }
+
+  /**
+   * @param mechanisms - the offered mechanism names
+   * @returns `'CRAM-MD5'` when offered, else `null`
+   */
+  override anySupported(mechanisms: Iterable<string>): 'CRAM-MD5' | null {
+    return offeredSet(mechanisms).has('CRAM-MD5') ? 'CRAM-MD5' : null;
+  }
+
+  /**
+   * Answer the server's challenge.
+   *
+   * @param sm - a fresh state machine
+   */
+  override async authenticate(sm: SASLStateMachine): Promise<void> {
+    const [username, password] = await resolveCredentials(this.#credentials);
+    let [state, payload] = await sm.initiate('CRAM-MD5');
+    if (state !== SASLState.CHALLENGE || payload === null || payload.length === 0 || payload.length > MAX_CHALLENGE) {
+      if (state === SASLState.CHALLENGE) await sm.abort().catch(() => undefined);
+      throw new SASLFailure(null, 'CRAM-MD5: protocol violation: the server sent no usable challenge');
+    }
+    utf8Decode(payload); // the challenge is text; refuse binary garbage early
+    try {
+      [state] = await sm.response(cramMd5Response(username, password, payload));
+    } catch (err) {
+      throw promoteCredentialFailure(err);
+    }
+    if (state !== SASLState.SUCCESS) {
+      if (state === SASLState.CHALLENGE) await sm.abort().catch(() => undefined);
+      throw new SASLFailure(null, 'CRAM-MD5: protocol violation: the server did not answer with success');
+    }
+  }
+}

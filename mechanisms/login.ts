@@ -1,0 +1,70 @@
+/**
+ * LOGIN (draft-murchison-sasl-login): an obsolete but widespread mechanism.
+ * The server prompts twice (traditionally `Username:` and `Password:`) and
+ * the client answers with the user name, then the password. Like PLAIN it
+ * sends the password in the clear: only use it over an encrypted channel.
+ *
+ * @module
+ */
+import { utf8Encode } from '../src/core/bytes.js';
+import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
+import { SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
+import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
+import { SASLState } from '../src/core/state.js';
+import type { SASLStateMachine } from '../src/core/state-machine.js';
+
+function checkField(value: string, what: string): Uint8Array {
+  if (value.length === 0) throw new SASLError(null, 'invalid argument', `LOGIN: ${what} must not be empty`);
+  if (/[\0\r\n]/.test(value)) throw new SASLError(null, 'invalid argument', `LOGIN: ${what} must not contain NUL, CR or LF`);
+  return utf8Encode(value);
+}
+
+/**
+ * The LOGIN mechanism, client side. The prompts' text is ignored, as the
+ * draft advises: clients answer the first challenge with the user name and
+ * the second with the password.
+ */
+export class LOGIN extends SASLMechanism<'LOGIN'> {
+  readonly #credentials: CredentialProvider;
+
+  /**
+   * @param credentials - supplies `[username, password]`
+   */
+  constructor(credentials: CredentialProvider) {
+    super();
+    this.#credentials = credentials;
+  }
+
+  /**
+   * @param mechanisms - the offered mechanism names
+   * @returns `'LOGIN'` when offered, else `null`
+   */
+  override anySupported(mechanisms: Iterable<string>): 'LOGIN' | null {
+    return offeredSet(mechanisms).has('LOGIN') ? 'LOGIN' : null;
+  }
+
+  /**
+   * Answer the two prompts.
+   *
+   * @param sm - a fresh state machine
+   */
+  override async authenticate(sm: SASLStateMachine): Promise<void> {
+    const [username, password] = await resolveCredentials(this.#credentials);
+    const answers = [checkField(username, 'username'), checkField(password, 'password')];
+    let [state] = await sm.initiate('LOGIN');
+    for (const answer of answers) {
+      if (state !== SASLState.CHALLENGE) {
+        throw new SASLFailure(null, 'LOGIN: protocol violation: the server did not prompt for the credentials');
+      }
+      try {
+        [state] = await sm.response(answer);
+      } catch (err) {
+        throw promoteCredentialFailure(err);
+      }
+    }
+    if (state !== SASLState.SUCCESS) {
+      if (state === SASLState.CHALLENGE) await sm.abort().catch(() => undefined);
+      throw new SASLFailure(null, 'LOGIN: protocol violation: the server did not answer with success');
+    }
+  }
+}

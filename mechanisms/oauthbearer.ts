@@ -1,0 +1,141 @@
+/**
+ * OAUTHBEARER (RFC 7628): the client presents an OAuth 2.0 bearer token
+ * (RFC 6750) in one message: a GS2 header naming the user as authzid,
+ * then `key=value` pairs separated by `\x01`:
+ * `n,a=user,\x01host=imap.example.com\x01port=993\x01auth=Bearer <token>\x01\x01`.
+ *
+ * On failure the server sends a JSON error as a challenge; the client must
+ * answer with a single `\x01`, after which the server fails the exchange.
+ *
+ * @module
+ */
+import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
+import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
+import { AuthenticationFailure, SASLError, SASLFailure } from '../src/core/errors.js';
+import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
+import { SASLState } from '../src/core/state.js';
+import type { SASLStateMachine } from '../src/core/state-machine.js';
+import { escapeSaslname } from '../src/scram/attributes.js';
+
+/** Options of {@link OAUTHBEARER}. */
+export interface OAUTHBEAREROptions {
+  /** The server's host name, sent as `host=` (RFC 7628 §3.1). */
+  readonly host?: string;
+  /** The server's port, sent as `port=`. */
+  readonly port?: number;
+}
+
+/** What a server's OAUTHBEARER error challenge says (RFC 7628 §3.2.2). */
+export interface OAuthErrorResponse {
+  /** The error status, e.g. `'invalid_token'`. */
+  readonly status: string;
+  /** Space-separated scopes the token would need, if given. */
+  readonly scope?: string;
+  /** Where to discover the authorization server, if given. */
+  readonly openidConfiguration?: string;
+}
+
+/** Bearer token syntax of RFC 6750 §2.1 (`b64token`). */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+
+/**
+ * Parse a server's JSON error challenge, bounded and defensive.
+ *
+ * @param payload - the challenge bytes
+ */
+export function parseOAuthError(payload: Uint8Array): OAuthErrorResponse {
+  if (payload.length > 4096) return { status: 'invalid_request' };
+  try {
+    const value: unknown = JSON.parse(utf8Decode(payload));
+    if (value && typeof value === 'object' && typeof (value as { status?: unknown }).status === 'string') {
+      const v = value as { status: string; scope?: unknown; 'openid-configuration'?: unknown };
+      return {
+        status: v.status.slice(0, 100),
+        ...(typeof v.scope === 'string' ? { scope: v.scope.slice(0, 1000) } : {}),
+        ...(typeof v['openid-configuration'] === 'string' ? { openidConfiguration: v['openid-configuration'].slice(0, 1000) } : {}),
+      };
+    }
+  } catch {
+    // fall through: an unparseable error is still an error
+  }
+  return { status: 'invalid_request' };
+}
+
+/**
+ * Build the OAUTHBEARER client message.
+ *
+ * @param user - the user, sent as the GS2 authzid
+ * @param token - the bearer token
+ * @param options - optional host and port
+ */
+export function encodeOAuthBearerMessage(user: string, token: string, options: OAUTHBEAREROptions = {}): Uint8Array {
+  if (!B64TOKEN.test(token)) throw new SASLError(null, 'invalid argument', 'OAUTHBEARER: the token is not a valid bearer token (RFC 6750 b64token)');
+  if (/[\0\x01]/.test(user)) throw new SASLError(null, 'invalid argument', 'OAUTHBEARER: the user must not contain NUL or \\x01');
+  const pairs: string[] = [];
+  if (options.host !== undefined) {
+    if (!/^[A-Za-z0-9.:\-[\]]{1,255}$/.test(options.host)) throw new SASLError(null, 'invalid argument', 'OAUTHBEARER: invalid host');
+    pairs.push(`host=${options.host}`);
+  }
+  if (options.port !== undefined) {
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new SASLError(null, 'invalid argument', 'OAUTHBEARER: invalid port');
+    pairs.push(`port=${options.port}`);
+  }
+  pairs.push(`auth=Bearer ${token}`);
+  const gs2 = user.length > 0 ? `n,a=${escapeSaslname(user)},` : 'n,,';
+  return utf8Encode(`${gs2}\x01${pairs.join('\x01')}\x01\x01`);
+}
+
+/** The OAUTHBEARER mechanism, client side. */
+export class OAUTHBEARER extends SASLMechanism<'OAUTHBEARER'> {
+  readonly #credentials: CredentialProvider;
+  readonly #options: OAUTHBEAREROptions;
+
+  /**
+   * @param credentials - supplies `[user, bearerToken]`
+   * @param options - see {@link OAUTHBEAREROptions}
+   */
+  constructor(credentials: CredentialProvider, options: OAUTHBEAREROptions = {}) {
+    super();
+    this.#credentials = credentials;
+    this.#options = options;
+  }
+
+  /**
+   * @param mechanisms - the offered mechanism names
+   * @returns `'OAUTHBEARER'` when offered, else `null`
+   */
+  override anySupported(mechanisms: Iterable<string>): 'OAUTHBEARER' | null {
+    return offeredSet(mechanisms).has('OAUTHBEARER') ? 'OAUTHBEARER' : null;
+  }
+
+  /**
+   * Present the token; on an error challenge, acknowledge it and throw an
+   * {@link AuthenticationFailure} whose text carries the server's status.
+   *
+   * @param sm - a fresh state machine
+   */
+  override async authenticate(sm: SASLStateMachine): Promise<void> {
+    const [user, token] = await resolveCredentials(this.#credentials);
+    let state;
+    let payload;
+    try {
+      [state, payload] = await sm.initiate('OAUTHBEARER', encodeOAuthBearerMessage(user, token, this.#options));
+    } catch (err) {
+      if (err instanceof SASLFailure) throw err.promoteToAuthenticationFailure();
+      throw err;
+    }
+    if (state === SASLState.SUCCESS) return;
+    if (state === SASLState.CHALLENGE && payload !== null) {
+      const error = parseOAuthError(payload);
+      let condition: string | null = 'not-authorized';
+      try {
+        await sm.response(new Uint8Array([1]));
+      } catch (err) {
+        if (err instanceof SASLFailure) condition = err.opaqueError ?? condition;
+        else throw err;
+      }
+      throw new AuthenticationFailure(condition, `OAUTHBEARER: the server refused the token (status ${error.status})`);
+    }
+    throw new SASLFailure(null, 'OAUTHBEARER: protocol violation: unexpected server answer');
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * XOAUTH2 (Google's and Microsoft's pre-standard OAuth mechanism): one
+ * message `user=<user>\x01auth=Bearer <token>\x01\x01`. On failure the
+ * server sends a base64 JSON error as a challenge, the client answers with an
+ * empty response and the server fails. Prefer {@link OAUTHBEARER} where offered.
+ *
+ * @module
+ */
+import { utf8Encode } from '../src/core/bytes.js';
+import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
+import { AuthenticationFailure, SASLError, SASLFailure } from '../src/core/errors.js';
+import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
+import { SASLState } from '../src/core/state.js';
+import type { SASLStateMachine } from '../src/core/state-machine.js';
+import { parseOAuthError } from './oauthbearer.js';
+
+/**
+ * Build the XOAUTH2 client message.
+ *
+ * @param user - the account, e.g. an email address
+ * @param token - the OAuth 2.0 access token
+ */
+export function encodeXOAuth2Message(user: string, token: string): Uint8Array {
+  if (user.length === 0 || /[\0\x01]/.test(user)) throw new SASLError(null, 'invalid argument', 'XOAUTH2: the user must be non-empty without NUL or \\x01');
+  if (!/^[A-Za-z0-9\-._~+/]+=*$/.test(token)) throw new SASLError(null, 'invalid argument', 'XOAUTH2: the token is not a valid bearer token');
+  return utf8Encode(`user=${user}\x01auth=Bearer ${token}\x01\x01`);
+}
+
+/** The XOAUTH2 mechanism, client side. */
+export class XOAUTH2 extends SASLMechanism<'XOAUTH2'> {
+  readonly #credentials: CredentialProvider;
+
+  /**
+   * @param credentials - supplies `[user, accessToken]`
+   */
+  constructor(credentials: CredentialProvider) {
+    super();
+    this.#credentials = credentials;
+  }
+
+  /**
+   * @param mechanisms - the offered mechanism names
+   * @returns `'XOAUTH2'` when offered, else `null`
+   */
+  override anySupported(mechanisms: Iterable<string>): 'XOAUTH2' | null {
+    return offeredSet(mechanisms).has('XOAUTH2') ? 'XOAUTH2' : null;
+  }
+
+  /**
+   * Present the token; on an error challenge, acknowledge it with an empty
+   * response and throw an {@link AuthenticationFailure}.
+   *
+   * @param sm - a fresh state machine
+   */
+  override async authenticate(sm: SASLStateMachine): Promise<void> {
+    const [user, token] = await resolveCredentials(this.#credentials);
+    let state;
+    let payload;
+    try {
+      [state, payload] = await sm.initiate('XOAUTH2', encodeXOAuth2Message(user, token));
+    } catch (err) {
+      if (err instanceof SASLFailure) throw err.promoteToAuthenticationFailure();
+      throw err;
+    }
+    if (state === SASLState.SUCCESS) return;
+    if (state === SASLState.CHALLENGE && payload !== null) {
+      const error = parseOAuthError(payload);
+      let condition: string | null = 'not-authorized';
+      try {
+        await sm.response(new Uint8Array(0));
+      } catch (err) {
+        if (err instanceof SASLFailure) condition = err.opaqueError ?? condition;
+        else throw err;
+      }
+      throw new AuthenticationFailure(condition, `XOAUTH2: the server refused the token (status ${error.status})`);
+    }
+    throw new SASLFailure(null, 'XOAUTH2: protocol violation: unexpected server answer');
+  }
+}
