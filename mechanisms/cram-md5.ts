@@ -46,6 +46,8 @@ export class CRAMMD5 extends SASLMechanism<'CRAM-MD5'> {
   readonly #credentials: CredentialProvider;
 
   /**
+   * Configure CRAM-MD5; credentials are asked for only when it is used.
+   *
    * @param credentials - supplies `[username, password]`
    */
   constructor(credentials: CredentialProvider) {

@@ -28,6 +28,8 @@ export class LOGIN extends SASLMechanism<'LOGIN'> {
   readonly #credentials: CredentialProvider;
 
   /**
+   * Configure LOGIN; credentials are asked for only when it is used.
+   *
    * @param credentials - supplies `[username, password]`
    */
   constructor(credentials: CredentialProvider) {

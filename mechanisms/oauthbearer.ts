@@ -91,6 +91,8 @@ export class OAUTHBEARER extends SASLMechanism<'OAUTHBEARER'> {
   readonly #options: OAUTHBEAREROptions;
 
   /**
+   * Configure OAUTHBEARER; credentials are asked for only when it is used.
+   *
    * @param credentials - supplies `[user, bearerToken]`
    * @param options - see {@link OAUTHBEAREROptions}
    */

@@ -31,6 +31,8 @@ export class XOAUTH2 extends SASLMechanism<'XOAUTH2'> {
   readonly #credentials: CredentialProvider;
 
   /**
+   * Configure XOAUTH2; credentials are asked for only when it is used.
+   *
    * @param credentials - supplies `[user, accessToken]`
    */
   constructor(credentials: CredentialProvider) {
