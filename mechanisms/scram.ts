@@ -224,7 +224,9 @@ async function runClient(
     verifyServerFinal(payload, expectedServerSignature);
   } catch (err) {
     await abandon(sm);
-    throw err;
+    // Our proof is out: a server-final we cannot verify means the server did
+    // not prove itself, so stop rather than fall back to a weaker mechanism.
+    throw err instanceof SASLFailure ? err.promoteToAuthenticationFailure() : err;
   }
 
   try {
