@@ -1,0 +1,67 @@
+/**
+ * An in-memory LineTransport pair for testing an adapter against an
+ * in-process server: what one end writes, the other end reads. Reads time
+ * out, so a test whose peer stops talking fails instead of hanging.
+ */
+// #region memory
+import { SASLError } from '../../src/index.js';
+import type { LineTransport } from '../../src/protocols/lines/index.js';
+
+class MemoryEnd implements LineTransport {
+  readonly #queue: string[] = [];
+  #waiter: ((line: string | Error) => void) | null = null;
+  #closed = false;
+  peer: MemoryEnd | null = null;
+
+  constructor(readonly readTimeoutMs: number) {}
+
+  deliver(line: string): void {
+    if (this.#waiter) {
+      const wake = this.#waiter;
+      this.#waiter = null;
+      wake(line);
+    } else {
+      this.#queue.push(line);
+    }
+  }
+
+  readLine(): Promise<string> {
+    const queued = this.#queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.#closed) return Promise.reject(new SASLError(null, 'transport error', 'closed'));
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#waiter = null;
+        reject(new SASLError(null, 'transport error', 'read timed out'));
+      }, this.readTimeoutMs);
+      this.#waiter = (line) => {
+        clearTimeout(timer);
+        if (line instanceof Error) reject(line);
+        else resolve(line);
+      };
+    });
+  }
+
+  async writeLine(line: string): Promise<void> {
+    if (this.#closed || !this.peer) throw new SASLError(null, 'transport error', 'closed');
+    this.peer.deliver(line);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#waiter?.(new SASLError(null, 'transport error', 'closed'));
+    this.#waiter = null;
+    this.peer?.close();
+  }
+}
+
+/** Two connected in-memory line transports: `[client, server]`. */
+export function memoryLinePair(readTimeoutMs = 5_000): [LineTransport, LineTransport] {
+  const a = new MemoryEnd(readTimeoutMs);
+  const b = new MemoryEnd(readTimeoutMs);
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+// #endregion memory

@@ -1,0 +1,307 @@
+// The guides' and the README's example code is real: it lives in
+// docs/examples/*.ts, is type-checked with the project, and runs here against
+// an in-process server of the toy line protocol. The markdown quotes those
+// files; this suite fails if a quote drifts from the code.
+import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ToyLineInterface } from '../docs/examples/line-protocol.js';
+import { memoryLinePair } from '../docs/examples/memory-transport.js';
+import { signIn } from '../docs/examples/readme.js';
+import { XOTP } from '../docs/examples/x-otp.js';
+import { AuthenticationFailure, EXTERNAL, SASLFailure, SASLStateMachine, authenticate } from '../src/index.js';
+import type { LineTransport } from '../src/protocols/lines/index.js';
+
+const USER = 'user';
+const PASSWORD = 'pencil';
+const SALT = Buffer.from('W22ZaJ0SNY7soEsUEjb6gQ==', 'base64');
+const ITERATIONS = 4096;
+
+const b64 = (s: string | Buffer): string => Buffer.from(s).toString('base64');
+const unb64 = (s: string): string => (s === '=' ? '' : Buffer.from(s, 'base64').toString('utf8'));
+
+interface ServerOptions {
+  /** Mechanisms this server accepts. */
+  readonly mechanisms: readonly string[];
+  /** Answer every AUTH of this mechanism with this line instead. */
+  readonly refuse?: Readonly<Record<string, string>>;
+  /** Answer the first client line with this raw line. */
+  readonly rawReply?: string;
+  /** The password the server holds for USER; default PASSWORD. */
+  readonly password?: string;
+  /** Make X-OTP's server proof wrong (a server that cannot prove itself). */
+  readonly forgeServerProof?: boolean;
+}
+
+/**
+ * A server of the toy protocol, written independently of saslkit (SCRAM on
+ * node:crypto) so the example is checked against a second implementation.
+ * It records every line it receives.
+ */
+function startToyServer(transport: LineTransport, options: ServerOptions): { lines: string[]; done: Promise<void> } {
+  const lines: string[] = [];
+  const read = async (): Promise<string> => {
+    const line = await transport.readLine();
+    lines.push(line);
+    return line;
+  };
+  const send = (line: string): Promise<void> => transport.writeLine(line);
+
+  async function scramSha256(clientFirst: string): Promise<void> {
+    const m = /^n,,n=([^,]*),r=([^,]+)$/.exec(clientFirst);
+    if (!m) return send('NO malformed-request');
+    const clientFirstBare = clientFirst.slice(3);
+    const nonce = m[2]! + randomBytes(18).toString('base64');
+    const serverFirst = `r=${nonce},s=${SALT.toString('base64')},i=${ITERATIONS}`;
+    await send(`+ ${b64(serverFirst)}`);
+    const answer = await read();
+    if (answer === '*') return send('NO aborted');
+    const clientFinal = unb64(answer);
+    const f = /^(c=biws,r=([^,]+)),p=([^,]+)$/.exec(clientFinal);
+    if (!f || f[2] !== nonce) return send('NO malformed-request');
+    const salted = pbkdf2Sync(options.password ?? PASSWORD, SALT, ITERATIONS, 32, 'sha256');
+    const clientKey = createHmac('sha256', salted).update('Client Key').digest();
+    const storedKey = createHash('sha256').update(clientKey).digest();
+    const authMessage = `${clientFirstBare},${serverFirst},${f[1]}`;
+    const signature = createHmac('sha256', storedKey).update(authMessage).digest();
+    const proof = Buffer.from(f[3]!, 'base64');
+    const recovered = Buffer.from(signature.map((b, i) => b ^ (proof[i] ?? 0)));
+    const ok =
+      m[1] === USER && proof.length === 32 && timingSafeEqual(createHash('sha256').update(recovered).digest(), storedKey);
+    if (!ok) return send('NO not-authorized bad proof');
+    const serverKey = createHmac('sha256', salted).update('Server Key').digest();
+    const serverSignature = createHmac('sha256', serverKey).update(authMessage).digest();
+    // Success with additional data: the server-final message rides on OK.
+    await send(`OK ${b64(`v=${serverSignature.toString('base64')}`)}`);
+  }
+
+  async function xotp(username: string): Promise<void> {
+    const nonce = randomBytes(12).toString('hex');
+    await send(`+ ${b64(`c=${nonce}`)}`);
+    const answer = await read();
+    if (answer === '*') return send('NO aborted');
+    const hmac = (data: string): string => createHmac('sha256', options.password ?? PASSWORD).update(data).digest('hex');
+    if (username !== USER || unb64(answer) !== hmac(nonce)) return send('NO not-authorized');
+    const proof = options.forgeServerProof ? hmac('forged') : hmac(`server:${nonce}`);
+    // Success with additional data ends the exchange: no answer follows.
+    await send(`OK ${b64(`s=${proof}`)}`);
+  }
+
+  async function serve(): Promise<void> {
+    for (let exchange = 0; exchange < 8; exchange++) {
+      const line = await read();
+      if (options.rawReply !== undefined) {
+        await send(options.rawReply);
+        continue;
+      }
+      const auth = /^AUTH (\S+)(?: (\S+))?$/.exec(line);
+      if (!auth) {
+        await send('NO malformed-request');
+        continue;
+      }
+      const [, mechanism, initial] = auth as unknown as [string, string, string | undefined];
+      if (options.refuse?.[mechanism] !== undefined) {
+        await send(options.refuse[mechanism]!);
+        continue;
+      }
+      if (!options.mechanisms.includes(mechanism)) {
+        await send('NO invalid-mechanism');
+        continue;
+      }
+      if (mechanism === 'PLAIN') {
+        const message = initial === undefined ? unb64(await read()) : unb64(initial);
+        await send(message === `\0${USER}\0${PASSWORD}` ? 'OK' : 'NO not-authorized');
+      } else if (mechanism === 'EXTERNAL') {
+        await send(initial === '=' ? 'OK' : 'NO invalid-authzid');
+      } else if (mechanism === 'SCRAM-SHA-256') {
+        await scramSha256(initial === undefined ? unb64(await read()) : unb64(initial));
+      } else if (mechanism === 'X-OTP') {
+        await xotp(initial === undefined ? '' : unb64(initial));
+      } else if (mechanism === 'X-ECHO') {
+        // A test mechanism: one challenge, then success.
+        await send('+ =');
+        const answer = await read();
+        await send(answer === '*' ? 'NO aborted' : 'OK');
+      }
+    }
+  }
+  // The server ends when the client side closes its end.
+  const done = serve().catch(() => undefined);
+  return { lines, done };
+}
+
+let open: LineTransport[] = [];
+function connect(options: ServerOptions): { client: LineTransport; server: { lines: string[]; done: Promise<void> } } {
+  const [client, serverEnd] = memoryLinePair(5_000);
+  open.push(client, serverEnd);
+  return { client, server: startToyServer(serverEnd, options) };
+}
+afterEach(() => {
+  for (const t of open) t.close();
+  open = [];
+});
+
+describe('README example: SCRAM-SHA-256 falling back to PLAIN', () => {
+  it('uses SCRAM-SHA-256 when offered; the server signature arrives as success data', async () => {
+    const { client, server } = connect({ mechanisms: ['SCRAM-SHA-256', 'PLAIN'] });
+    await expect(signIn(client, ['PLAIN', 'SCRAM-SHA-256'])).resolves.toBe('SCRAM-SHA-256');
+    expect(server.lines).toHaveLength(2);
+    expect(server.lines[0]).toMatch(/^AUTH SCRAM-SHA-256 [A-Za-z0-9+/]+=*$/);
+    expect(unb64(server.lines[0]!.split(' ')[2]!)).toMatch(/^n,,n=user,r=/);
+  });
+
+  it('falls back to PLAIN when SCRAM is not offered', async () => {
+    const { client, server } = connect({ mechanisms: ['PLAIN'] });
+    await expect(signIn(client, ['PLAIN'])).resolves.toBe('PLAIN');
+    expect(server.lines).toEqual([`AUTH PLAIN ${b64('\0user\0pencil')}`]);
+  });
+
+  it('falls back to PLAIN when SCRAM fails for a reason other than the credentials', async () => {
+    const { client, server } = connect({ mechanisms: ['PLAIN'], refuse: { 'SCRAM-SHA-256': 'NO temporary-auth-failure try later' } });
+    await expect(signIn(client, ['SCRAM-SHA-256', 'PLAIN'])).resolves.toBe('PLAIN');
+    expect(server.lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['AUTH SCRAM-SHA-256', 'AUTH PLAIN']);
+  });
+
+  it('stops at refused credentials: AuthenticationFailure, PLAIN never tried', async () => {
+    const { client, server } = connect({ mechanisms: ['SCRAM-SHA-256', 'PLAIN'], password: 'not pencil' });
+    const err = await signIn(client, ['SCRAM-SHA-256', 'PLAIN']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthenticationFailure);
+    expect((err as AuthenticationFailure).opaqueError).toBe('not-authorized');
+    expect(server.lines).toHaveLength(2);
+    expect(server.lines[0]).toMatch(/^AUTH SCRAM-SHA-256 /);
+  });
+});
+
+describe('protocol-adapter guide: ToyLineInterface', () => {
+  it('encodes no initial response as nothing and an empty one as "="', async () => {
+    const { client, server } = connect({ mechanisms: ['EXTERNAL', 'X-ECHO'] });
+    const intf = new ToyLineInterface(client);
+    await expect(authenticate(intf, ['EXTERNAL'], [new EXTERNAL()])).resolves.toBe('EXTERNAL');
+    const sm = new SASLStateMachine(intf);
+    const [state, payload] = await sm.initiate('X-ECHO');
+    expect(state).toBe('challenge');
+    expect(payload).toEqual(new Uint8Array(0));
+    await expect(sm.response(new Uint8Array(0))).resolves.toEqual(['success', null]);
+    expect(server.lines).toEqual(['AUTH EXTERNAL =', 'AUTH X-ECHO', '=']);
+  });
+
+  it('maps NO <condition> to a SASLFailure with that RFC 6120 condition and the text', async () => {
+    const { client } = connect({ mechanisms: [], refuse: { 'SCRAM-SHA-256': 'NO mechanism-too-weak use TLS' } });
+    const sm = new SASLStateMachine(new ToyLineInterface(client));
+    const err = await sm.initiate('SCRAM-SHA-256', new Uint8Array(1)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SASLFailure);
+    expect((err as SASLFailure).opaqueError).toBe('mechanism-too-weak');
+    expect((err as SASLFailure).text).toBe('use TLS');
+    expect(sm.state).toBe('failure');
+  });
+
+  it('maps an unknown condition to not-authorized, keeping the peer words', async () => {
+    const { client } = connect({ mechanisms: [], refuse: { PLAIN: 'NO x-banned go away' } });
+    const err = await new SASLStateMachine(new ToyLineInterface(client)).initiate('PLAIN', null).catch((e: unknown) => e);
+    expect((err as SASLFailure).opaqueError).toBe('not-authorized');
+    expect((err as SASLFailure).text).toBe('x-banned go away');
+  });
+
+  it('rejects a malformed reply and bad base64 with a SASLFailure', async () => {
+    const bad = connect({ mechanisms: [], rawReply: 'HELLO' });
+    await expect(new SASLStateMachine(new ToyLineInterface(bad.client)).initiate('PLAIN')).rejects.toThrow(/malformed server reply/);
+    const b64bad = connect({ mechanisms: [], rawReply: '+ !!!!' });
+    const err = await new SASLStateMachine(new ToyLineInterface(b64bad.client)).initiate('PLAIN').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SASLFailure);
+    expect((err as SASLFailure).opaqueError).toBe('incorrect-encoding');
+  });
+
+  it('aborts with "*" and reports failure', async () => {
+    const { client, server } = connect({ mechanisms: ['X-ECHO'] });
+    const sm = new SASLStateMachine(new ToyLineInterface(client));
+    await sm.initiate('X-ECHO');
+    await expect(sm.abort()).resolves.toEqual(['failure', null]);
+    expect(sm.state).toBe('failure');
+    expect(server.lines).toEqual(['AUTH X-ECHO', '*']);
+  });
+});
+
+describe('writing-a-mechanism guide: X-OTP', () => {
+  const otp = new XOTP(() => [USER, PASSWORD]);
+
+  it('authenticates and checks the server proof carried by success', async () => {
+    const { client, server } = connect({ mechanisms: ['X-OTP'] });
+    await expect(authenticate(new ToyLineInterface(client), ['PLAIN', 'X-OTP'], [otp])).resolves.toBe('X-OTP');
+    expect(server.lines[0]).toBe(`AUTH X-OTP ${b64(USER)}`);
+    // The mechanism's empty answer to the success data stays local.
+    expect(server.lines).toHaveLength(2);
+  });
+
+  it('is reusable: the same instance runs a second exchange', async () => {
+    const { client } = connect({ mechanisms: ['X-OTP'] });
+    const intf = new ToyLineInterface(client);
+    await authenticate(intf, ['X-OTP'], [otp]);
+    await expect(authenticate(intf, ['X-OTP'], [otp])).resolves.toBe('X-OTP');
+  });
+
+  it('promotes a refusal of the proof to AuthenticationFailure', async () => {
+    const { client } = connect({ mechanisms: ['X-OTP'], password: 'other' });
+    const err = await authenticate(new ToyLineInterface(client), ['X-OTP'], [otp]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthenticationFailure);
+    expect((err as AuthenticationFailure).opaqueError).toBe('not-authorized');
+  });
+
+  it('aborts when the server cannot prove itself', async () => {
+    const { client, server } = connect({ mechanisms: ['X-OTP'], forgeServerProof: true });
+    const err = await authenticate(new ToyLineInterface(client), ['X-OTP'], [otp]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthenticationFailure);
+    expect((err as AuthenticationFailure).text).toMatch(/server proof is wrong/);
+    expect(server.lines.at(-1)).toBe('*');
+  });
+
+  it('aborts on a malformed challenge with a local SASLFailure', async () => {
+    const { client, server } = connect({ mechanisms: [], rawReply: `+ ${b64('c=short')}` });
+    const err = await new XOTP(() => [USER, PASSWORD]).authenticate(new SASLStateMachine(new ToyLineInterface(client))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SASLFailure);
+    expect((err as SASLFailure).opaqueError).toBeNull();
+    expect(server.lines.at(-1)).toBe('*');
+  });
+});
+
+describe('the markdown quotes the example files verbatim', () => {
+  // The examples import from the repository's sources; readers import the package.
+  const SPECIFIERS: ReadonlyArray<readonly [string, string]> = [
+    ["'../../src/index.js'", "'saslkit'"],
+    ["'../../src/protocols/lines/index.js'", "'saslkit/lines'"],
+  ];
+  function region(file: string, name: string): string {
+    const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
+    const m = new RegExp(`// #region ${name}\\n([\\s\\S]*?)// #endregion ${name}\\n`).exec(text);
+    if (!m) throw new Error(`no region ${name} in ${file}`);
+    let code = m[1]!;
+    for (const [from, to] of SPECIFIERS) code = code.split(from).join(to);
+    return code;
+  }
+  function blocks(markdownFile: string): string[] {
+    const text = readFileSync(new URL(`../${markdownFile}`, import.meta.url), 'utf8');
+    return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  }
+  const quotes: ReadonlyArray<readonly [string, string, string]> = [
+    ['README.md', 'docs/examples/readme.ts', 'readme'],
+    ['docs/protocol-adapter.md', 'docs/examples/line-protocol.ts', 'adapter'],
+    ['docs/protocol-adapter.md', 'docs/examples/memory-transport.ts', 'memory'],
+    ['docs/writing-a-mechanism.md', 'docs/examples/x-otp.ts', 'x-otp'],
+  ];
+  for (const [markdown, file, name] of quotes) {
+    it(`${markdown} quotes ${file}#${name}`, () => {
+      expect(blocks(markdown)).toContain(region(file, name));
+    });
+  }
+
+  // A block whose first line is "// from <path>" is an excerpt of that file.
+  for (const markdown of ['README.md', 'docs/protocol-adapter.md', 'docs/writing-a-mechanism.md']) {
+    it(`${markdown}: every "// from <file>" excerpt is in that file`, () => {
+      for (const block of blocks(markdown)) {
+        const m = /^\/\/ from (\S+)\n/.exec(block);
+        if (!m) continue;
+        const source = readFileSync(new URL(`../${m[1]!}`, import.meta.url), 'utf8');
+        expect(source).toContain(block.slice(m[0].length));
+      }
+    });
+  }
+});
