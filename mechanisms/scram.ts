@@ -218,6 +218,7 @@ async function runClient(
     throw new AuthenticationFailure(null, 'SCRAM: the server reported success without server-final-message, so it did not prove it knows the password');
   }
   if (state !== SASLState.CHALLENGE || payload === null) {
+    await abandon(sm);
     throw new AuthenticationFailure(null, 'SCRAM: the server failed the exchange after the client proof');
   }
   try {
@@ -235,6 +236,7 @@ async function runClient(
     throw promoteCredentialFailure(err);
   }
   if (state !== SASLState.SUCCESS) {
+    await abandon(sm);
     throw new AuthenticationFailure(null, 'SCRAM: the server did not report success after server-final-message');
   }
 }

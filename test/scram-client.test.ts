@@ -510,6 +510,34 @@ describe('SCRAM client: server-final rejections', () => {
     expect(await rejection(run(scram(), srv, 'SCRAM-SHA-256'))).toBeInstanceOf(AuthenticationFailure);
   });
 
+  it('walks out of a challenge with no data after the proof, aborting it', async () => {
+    const srv = new (class extends ReferenceScramServer {
+      override async respond(payload: Uint8Array) {
+        if (this.ops.includes('respond')) return super.respond(payload);
+        await super.respond(payload);
+        return ['challenge', null] as const;
+      }
+    })({ hash: 'SHA-256', username: 'user', password: PASSWORD, salt: SALT, iterations: 16 });
+    expect(await rejection(run(scram(), srv, 'SCRAM-SHA-256'))).toBeInstanceOf(AuthenticationFailure);
+    expect(srv.ops).toEqual(['initiate', 'respond', 'abort']);
+  });
+
+  it('walks out of a further challenge after a valid server-final, aborting it', async () => {
+    const srv = new (class extends ReferenceScramServer {
+      override async respond(payload: Uint8Array) {
+        if (this.ops.includes('respond')) {
+          this.ops.push('respond');
+          return ['challenge', new TextEncoder().encode('x=more')] as const;
+        }
+        return super.respond(payload);
+      }
+    })({ hash: 'SHA-256', username: 'user', password: PASSWORD, salt: SALT, iterations: 16, finalAs: 'challenge' });
+    const err = await rejection(run(scram(), srv, 'SCRAM-SHA-256'));
+    expect(err).toBeInstanceOf(AuthenticationFailure);
+    expect(err.text).toMatch(/did not report success/);
+    expect(srv.ops).toEqual(['initiate', 'respond', 'respond', 'abort']);
+  });
+
   it('authenticate() does not fall back to PLAIN after a server failed to prove itself', async () => {
     for (const tamper of [wrongSignature, () => 'v=!!!!', () => 'e=other-error']) {
       const srv = server({ tamperServerFinal: tamper });
