@@ -9,6 +9,8 @@ import { SASLError, SASLFailure } from '../src/core/errors.js';
 import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
+import { utf8Decode } from '../src/core/bytes.js';
+import { challenge, type MechanismStep, type ServerMechanism, type ServerMechanismSession } from '../src/server/mechanism.js';
 
 // The "trace" stringprep profile (RFC 4505 §3): prohibited output is
 // RFC 3454 C.2.1, C.2.2, C.3, C.4, C.5, C.6, C.8 and C.9.
@@ -81,5 +83,43 @@ export class ANONYMOUS extends SASLMechanism<'ANONYMOUS'> {
       }
       throw new SASLFailure(null, 'ANONYMOUS: protocol violation: the server did not answer with success');
     }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Server side
+
+/**
+ * ANONYMOUS (RFC 4505), server side. The client's message is its trace
+ * token (possibly empty), checked against the trace profile with
+ * {@link checkTraceToken}. The outcome has `authcid` and `authzid` `null`
+ * and the token in `claims.traceToken`: log it, never trust it.
+ */
+export class ANONYMOUSServer implements ServerMechanism {
+  /** `'ANONYMOUS'`. */
+  readonly name = 'ANONYMOUS';
+  /** 0: the weakest, advertised last. */
+  readonly strength = 0;
+  /** False: no password. */
+  readonly plaintext = false;
+  /** False. */
+  readonly channelBinding = false;
+
+  /** Begin one exchange. */
+  start(): ServerMechanismSession {
+    let phase: 'start' | 'wait' | 'done' = 'start';
+    return {
+      async next(response: Uint8Array | null): Promise<MechanismStep> {
+        if (phase === 'done') throw new SASLFailure('malformed-request', 'ANONYMOUS: the exchange is over');
+        if (response === null) {
+          if (phase === 'wait') throw new SASLFailure('malformed-request', 'ANONYMOUS: expected the trace token');
+          phase = 'wait';
+          return challenge(new Uint8Array(0));
+        }
+        phase = 'done';
+        const traceToken = checkTraceToken(utf8Decode(response));
+        return { kind: 'done', data: null, identity: { authcid: null, authzid: null, channelBinding: null, claims: { traceToken } } };
+      },
+    };
   }
 }

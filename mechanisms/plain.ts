@@ -10,6 +10,10 @@ import { SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/er
 import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
+import { utf8Decode } from '../src/core/bytes.js';
+import { saslprep } from '../src/core/saslprep.js';
+import { challenge, failure, type MechanismStep, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
+import { unknownUserCredential, verifyScramPassword, type ScramCredential } from '../src/server/credentials/scram.js';
 
 /** Options of {@link PLAIN}. */
 export interface PLAINOptions {
@@ -94,5 +98,118 @@ export class PLAIN extends SASLMechanism<'PLAIN'> {
       }
       throw new SASLFailure(null, 'PLAIN: protocol violation: the server did not answer with success');
     }
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Server side
+
+/** The three fields of a PLAIN message, as sent (not yet prepared). */
+export interface PlainMessage {
+  /** The authorization identity, or `null` when the field was empty. */
+  readonly authzid: string | null;
+  /** The authentication identity. */
+  readonly authcid: string;
+  /** The password. */
+  readonly password: string;
+}
+
+/**
+ * Parse a PLAIN message `[authzid] NUL authcid NUL passwd` (RFC 4616 §2):
+ * exactly two NULs, non-empty authcid and password, strict UTF-8.
+ *
+ * @param message - the client's message
+ * @throws {@link SASLFailure} `malformed-request` for a bad structure,
+ *   `incorrect-encoding` for invalid UTF-8
+ */
+export function decodePlainMessage(message: Uint8Array): PlainMessage {
+  const first = message.indexOf(0);
+  const second = first < 0 ? -1 : message.indexOf(0, first + 1);
+  if (second < 0 || message.indexOf(0, second + 1) >= 0) {
+    throw new SASLFailure('malformed-request', 'PLAIN: the message must hold exactly two NUL separators');
+  }
+  const authzid = utf8Decode(message.subarray(0, first));
+  const authcid = utf8Decode(message.subarray(first + 1, second));
+  const password = utf8Decode(message.subarray(second + 1));
+  if (authcid.length === 0) throw new SASLFailure('malformed-request', 'PLAIN: the authentication identity is empty');
+  if (password.length === 0) throw new SASLFailure('malformed-request', 'PLAIN: the password is empty');
+  return { authzid: authzid === '' ? null : authzid, authcid, password };
+}
+
+/** Prepare a presented name or password as an RFC 4013 "query" string (RFC 4616 §2). */
+function prepareQuery(value: string, what: string): string {
+  const prepared = saslprep(value, { allowUnassigned: true });
+  if (prepared.length === 0) throw new SASLFailure('malformed-request', `PLAIN: the ${what} is empty after SASLprep`);
+  return prepared;
+}
+
+/** Verifiers cheapest to check first: natively accelerated hashes before SHA3-512. */
+const PLAIN_HASH_ORDER = ['SHA-256', 'SHA-512', 'SHA-1', 'SHA3-512'];
+
+function pickVerifier(credentials: readonly ScramCredential[] | null): ScramCredential | undefined {
+  const list = credentials ?? [];
+  for (const name of PLAIN_HASH_ORDER) {
+    const found = list.find((c) => c.hash === name);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+async function verifyPlain(context: ServerMechanismContext, authcid: string, password: string): Promise<boolean> {
+  const store = context.credentials;
+  if (typeof store.verifyPassword === 'function') return (await store.verifyPassword(authcid, password)) === true;
+  const verifier = pickVerifier(await store.scramCredentials(authcid));
+  if (verifier) return verifyScramPassword(verifier, password);
+  // Unknown user: spend the same PBKDF2 time as for a known one, so timing
+  // does not tell the two apart.
+  await verifyScramPassword(unknownUserCredential(context.secret, 'SHA-256', authcid), password);
+  return false;
+}
+
+/**
+ * PLAIN (RFC 4616), server side. The client must go first: with no initial
+ * response the server sends an empty challenge. The authcid and password
+ * are prepared with SASLprep, then checked with the store's
+ * `verifyPassword` if it has one, else against the user's SCRAM verifier
+ * (derive SaltedPassword, compare StoredKey in constant time), so a store
+ * never needs plaintext passwords. Any wrong or unknown credential fails
+ * with `not-authorized`.
+ *
+ * It sends the password in the clear, so {@link SASLServer} offers it only
+ * over secure connections unless told otherwise.
+ */
+export class PLAINServer implements ServerMechanism {
+  /** `'PLAIN'`. */
+  readonly name = 'PLAIN';
+  /** 10: above ANONYMOUS, below every SCRAM. */
+  readonly strength = 10;
+  /** True: the password crosses the wire. */
+  readonly plaintext = true;
+  /** False. */
+  readonly channelBinding = false;
+
+  /**
+   * Begin one exchange.
+   *
+   * @param context - the connection, credentials and server facts
+   */
+  start(context: ServerMechanismContext): ServerMechanismSession {
+    let phase: 'start' | 'wait' | 'done' = 'start';
+    return {
+      async next(response: Uint8Array | null): Promise<MechanismStep> {
+        if (phase === 'done') throw new SASLFailure('malformed-request', 'PLAIN: the exchange is over');
+        if (response === null) {
+          if (phase === 'wait') throw new SASLFailure('malformed-request', 'PLAIN: expected the credentials');
+          phase = 'wait';
+          return challenge(new Uint8Array(0));
+        }
+        phase = 'done';
+        const message = decodePlainMessage(response);
+        const authcid = prepareQuery(message.authcid, 'authentication identity');
+        const password = prepareQuery(message.password, 'password');
+        if (!(await verifyPlain(context, authcid, password))) return failure('not-authorized', 'PLAIN: invalid credentials');
+        return { kind: 'done', data: null, identity: { authcid, authzid: message.authzid, channelBinding: null } };
+      },
+    };
   }
 }

@@ -1,6 +1,61 @@
 /**
  * saslkit: the server side: server framework, server mechanisms, credential store and formats.
  *
+ * ```ts
+ * import { SASLServer, MemoryCredentialStore, PLAINServer, scramServerMechanisms } from 'saslkit/server';
+ *
+ * const credentials = new MemoryCredentialStore();
+ * await credentials.addUser('user', 'pencil');
+ * const server = new SASLServer({ mechanisms: [...scramServerMechanisms(), new PLAINServer()], credentials });
+ * ```
+ *
+ * See the guide "Running a SASL server" (docs/server.md).
+ *
  * @packageDocumentation
  */
-export {};
+export { SASLServer, type SASLServerOptions } from './server.js';
+export {
+  ServerExchange,
+  type AuthOutcome,
+  type ExchangeOptions,
+  type ServerResult,
+  type ServerSuccess,
+} from './exchange.js';
+export {
+  challenge,
+  failure,
+  type AuthIdentity,
+  type MechanismDone,
+  type MechanismStep,
+  type ServerChallenge,
+  type ServerConnection,
+  type ServerFailure,
+  type ServerMechanism,
+  type ServerMechanismContext,
+  type ServerMechanismSession,
+} from './mechanism.js';
+export { defaultAuthorizer, type AuthorizationGrant, type AuthorizationRequest, type Authorizer } from './authorization.js';
+export { LoopbackInterface, type LoopbackOptions } from './loopback.js';
+export { MemoryCredentialStore, type AddUserOptions, type CredentialStore } from './credentials/store.js';
+export {
+  DEFAULT_SALT_LENGTH,
+  checkScramCredential,
+  defaultIterationCount,
+  deriveScramCredentials,
+  unknownUserCredential,
+  verifyScramPassword,
+  type DeriveScramOptions,
+  type ScramCredential,
+} from './credentials/scram.js';
+export { formatScramCredential, parseScramCredential, type ScramCredentialFormat } from './credentials/formats.js';
+
+export { PLAINServer, decodePlainMessage, type PlainMessage } from '../../mechanisms/plain.js';
+export { ANONYMOUSServer } from '../../mechanisms/anonymous.js';
+export {
+  SCRAMServer,
+  SCRAMPLUSServer,
+  scramServerMechanisms,
+  type SCRAMServerOptions,
+  type SCRAMServerSetOptions,
+  type ScramServerError,
+} from '../../mechanisms/scram.js';

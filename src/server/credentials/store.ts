@@ -1,0 +1,114 @@
+/**
+ * Where a SASL server gets user credentials from.
+ *
+ * @module
+ */
+import { SASLError } from '../../core/errors.js';
+import { saslprep } from '../../core/saslprep.js';
+import type { HashName } from '../../crypto/hashes.js';
+import { parseScramCredential } from './formats.js';
+import { checkScramCredential, deriveScramCredentials, type ScramCredential } from './scram.js';
+
+/**
+ * A source of user credentials. Implement it over your database, LDAP, ...;
+ * every method may be async.
+ *
+ * Names passed in are already prepared with SASLprep (as "query" strings).
+ * Return `null` (or `[]`) for an unknown user: the mechanisms make an
+ * unknown user indistinguishable from a wrong password. To refuse a disabled
+ * account, do it in the {@link Authorizer} (which runs after the password
+ * was proven), not here, or the refusal reveals that the account exists.
+ */
+export interface CredentialStore {
+  /**
+   * The SCRAM verifiers stored for `username`, any hashes, or `null` when unknown.
+   *
+   * @param username - the prepared user name
+   */
+  scramCredentials(username: string): Promise<readonly ScramCredential[] | null> | readonly ScramCredential[] | null;
+  /**
+   * Optional: check a plaintext password directly (e.g. an LDAP bind). When
+   * present, PLAIN uses it; otherwise PLAIN verifies against the SCRAM
+   * verifiers, so no plaintext password needs to be stored anywhere.
+   *
+   * @param username - the prepared user name
+   * @param password - the prepared password
+   * @returns true when the password is right; false for a wrong password or unknown user
+   */
+  verifyPassword?(username: string, password: string): Promise<boolean> | boolean;
+}
+
+/** Options of {@link MemoryCredentialStore.addUser}. */
+export interface AddUserOptions {
+  /** The SCRAM hashes to derive verifiers for; default SHA-1, SHA-256, SHA-512 and SHA3-512. */
+  readonly hashes?: readonly HashName[];
+  /** PBKDF2 iterations; default per hash, see {@link defaultIterationCount}. */
+  readonly iterations?: number;
+}
+
+const ALL_HASHES: readonly HashName[] = ['SHA-1', 'SHA-256', 'SHA-512', 'SHA3-512'];
+
+function prepareName(username: string): string {
+  const name = saslprep(username);
+  if (name.length === 0) throw new SASLError(null, 'invalid argument', 'user name is empty after SASLprep');
+  return name;
+}
+
+/**
+ * The in-memory {@link CredentialStore}: for tests, small deployments, or as
+ * a cache. Stores only SCRAM verifiers (salt, iterations, StoredKey,
+ * ServerKey), never a password.
+ */
+export class MemoryCredentialStore implements CredentialStore {
+  readonly #users = new Map<string, Map<HashName, ScramCredential>>();
+
+  /**
+   * Add (or replace) a user, deriving a verifier for each hash.
+   *
+   * @param username - the user name (prepared with SASLprep as a stored string)
+   * @param password - the password (likewise); it is not kept
+   * @param options - hashes and iteration count
+   */
+  async addUser(username: string, password: string, options: AddUserOptions = {}): Promise<void> {
+    const name = prepareName(username);
+    const hashes = options.hashes ?? ALL_HASHES;
+    const creds = await Promise.all(
+      hashes.map((hash) => deriveScramCredentials(password, { hash, ...(options.iterations === undefined ? {} : { iterations: options.iterations }) })),
+    );
+    this.#users.set(name, new Map(creds.map((c) => [c.hash, c])));
+  }
+
+  /**
+   * Add verifiers to a user (creating it if needed), e.g. migrated hashes.
+   * One verifier per hash: a new one replaces the old.
+   *
+   * @param username - the user name (prepared with SASLprep as a stored string)
+   * @param credentials - verifiers, or strings in any format {@link parseScramCredential} reads
+   */
+  addCredentials(username: string, ...credentials: readonly (ScramCredential | string)[]): void {
+    const name = prepareName(username);
+    const parsed = credentials.map((c) => (typeof c === 'string' ? parseScramCredential(c) : checkScramCredential(c)));
+    const entry = this.#users.get(name) ?? new Map<HashName, ScramCredential>();
+    for (const c of parsed) entry.set(c.hash, c);
+    this.#users.set(name, entry);
+  }
+
+  /**
+   * Remove a user.
+   *
+   * @param username - the user name
+   * @returns whether the user existed
+   */
+  deleteUser(username: string): boolean {
+    return this.#users.delete(prepareName(username));
+  }
+
+  /**
+   * @param username - the prepared user name
+   * @returns the user's verifiers, or `null` when unknown
+   */
+  scramCredentials(username: string): readonly ScramCredential[] | null {
+    const entry = this.#users.get(username);
+    return entry ? [...entry.values()] : null;
+  }
+}

@@ -1,0 +1,250 @@
+/**
+ * One server-side SASL exchange: bounds, authorization and the outcome
+ * around a {@link ServerMechanismSession}.
+ *
+ * @module
+ */
+import { isSASLCondition } from '../core/conditions.js';
+import { SASLError } from '../core/errors.js';
+import type { Authorizer } from './authorization.js';
+import {
+  challenge,
+  failure,
+  type MechanismDone,
+  type MechanismStep,
+  type ServerChallenge,
+  type ServerConnection,
+  type ServerFailure,
+  type ServerMechanismSession,
+} from './mechanism.js';
+
+/** Who the client is, once an exchange succeeded. */
+export interface AuthOutcome {
+  /** The mechanism used, e.g. `'SCRAM-SHA-256-PLUS'`. */
+  readonly mechanism: string;
+  /** The authentication identity (after SASLprep); `null` for ANONYMOUS. */
+  readonly authcid: string | null;
+  /**
+   * The identity the session acts as: the authzid the client asked for and
+   * was authorized to use, or the authcid when it asked for none; `null` for ANONYMOUS.
+   */
+  readonly authzid: string | null;
+  /** The channel-binding type the exchange was bound to (`'tls-exporter'`, ...), or `null`. */
+  readonly channelBinding: string | null;
+  /**
+   * Facts from the mechanism and the {@link Authorizer}. ANONYMOUS puts the
+   * client's trace token in `traceToken`.
+   */
+  readonly claims: Readonly<Record<string, unknown>>;
+}
+
+/** The exchange succeeded. */
+export interface ServerSuccess {
+  /** Discriminant. */
+  readonly kind: 'success';
+  /**
+   * Additional data to send with the success (SCRAM's server-final `v=`),
+   * or `null`. A protocol that cannot carry data with success should start
+   * the exchange with `successData: 'challenge'` instead.
+   */
+  readonly data: Uint8Array | null;
+  /** Who the client is. */
+  readonly outcome: AuthOutcome;
+}
+
+/**
+ * What {@link ServerExchange.step} answers: send a challenge and wait for the
+ * response, or end the exchange with success or failure.
+ */
+export type ServerResult = ServerChallenge | ServerSuccess | ServerFailure;
+
+/** Options of one exchange, chosen by the protocol adapter. */
+export interface ExchangeOptions {
+  /**
+   * How additional data with success reaches the client:
+   * `'inline'` (default) puts it in {@link ServerSuccess.data}, for protocols
+   * that carry it (XMPP `<success>`, SMTP/IMAP with RFC 4422 semantics in
+   * newer drafts); `'challenge'` sends it as a final challenge, expects an
+   * empty response, then succeeds with no data (IMAP RFC 4959, SMTP RFC 4954).
+   */
+  readonly successData?: 'inline' | 'challenge';
+}
+
+/** @internal what {@link SASLServer} hands to a new exchange */
+export interface ExchangeSetup {
+  readonly mechanism: string;
+  readonly session: ServerMechanismSession | ServerFailure;
+  readonly connection: ServerConnection;
+  readonly authorize: Authorizer;
+  readonly maxMessageSize: number;
+  readonly maxSteps: number;
+  readonly onInternalError: ((err: unknown) => void) | null;
+  readonly options: ExchangeOptions;
+}
+
+type Phase = 'open' | 'busy' | 'final-challenge' | 'done';
+
+/**
+ * One exchange, created by {@link SASLServer.start}. Call {@link step} with
+ * the client's initial response (`null` for none), then with each response to
+ * a challenge, until the result is a success or a failure.
+ *
+ * The exchange never throws for anything the client sends: every bad message
+ * ends in a {@link ServerFailure} with a condition. It throws a
+ * {@link SASLError} only for misuse by the caller: a step after the end, two
+ * steps at once, or a response that is not a `Uint8Array`.
+ */
+export class ServerExchange {
+  /** The mechanism name the client asked for. */
+  readonly mechanism: string;
+  readonly #setup: ExchangeSetup;
+  #phase: Phase = 'open';
+  #steps = 0;
+  #pendingSuccess: ServerSuccess | null = null;
+  #result: ServerResult | null = null;
+
+  /** @internal use {@link SASLServer.start} */
+  constructor(setup: ExchangeSetup) {
+    this.mechanism = setup.mechanism;
+    this.#setup = setup;
+  }
+
+  /** True once the exchange ended (success, failure or abort). */
+  get done(): boolean {
+    return this.#phase === 'done';
+  }
+
+  /** The last result, or `null` before the first step. */
+  get result(): ServerResult | null {
+    return this.#result;
+  }
+
+  /**
+   * Feed the client's next message.
+   *
+   * @param response - the initial response on the first call (`null` when the
+   *   client sent none, which differs from an empty one), then each response
+   * @returns the next challenge, or the end of the exchange
+   * @throws {@link SASLError} on misuse (see the class comment), never for client input
+   */
+  async step(response: Uint8Array | null): Promise<ServerResult> {
+    if (this.#phase === 'done') throw new SASLError(null, 'invalid state', 'the exchange is already finished');
+    if (this.#phase === 'busy') throw new SASLError(null, 'invalid state', 'a step is already in progress');
+    const first = this.#steps === 0;
+    if (response !== null && !(response instanceof Uint8Array)) {
+      throw new SASLError(null, 'invalid argument', 'response must be a Uint8Array (or null for no initial response)');
+    }
+    if (response === null && !first) {
+      throw new SASLError(null, 'invalid argument', 'only the initial response may be absent (null)');
+    }
+    this.#steps++;
+    const { maxMessageSize, maxSteps } = this.#setup;
+    if (response !== null && response.length > maxMessageSize) {
+      return this.#end(failure('malformed-request', `client message longer than ${maxMessageSize} bytes`));
+    }
+    if (this.#steps > maxSteps) {
+      return this.#end(failure('malformed-request', `more than ${maxSteps} client messages`));
+    }
+    if (this.#phase === 'final-challenge') {
+      const success = this.#pendingSuccess!;
+      if (response!.length !== 0) return this.#end(failure('malformed-request', 'expected an empty response to the final challenge'));
+      return this.#end({ ...success, data: null });
+    }
+    const session = this.#setup.session;
+    if ('kind' in session) return this.#end(session);
+
+    this.#phase = 'busy';
+    let step: MechanismStep;
+    try {
+      step = await session.next(response);
+    } catch (err) {
+      step = this.#failureOf(err);
+    }
+    if (this.#aborted()) return this.#result!;
+    this.#phase = 'open';
+    switch (step.kind) {
+      case 'challenge':
+        return this.#emit(step);
+      case 'failure':
+        return this.#end(step);
+      case 'done':
+        return this.#finish(step);
+    }
+  }
+
+  /**
+   * Abort the exchange (the client cancelled it, or the connection closed).
+   *
+   * @returns the failure with condition `aborted`
+   */
+  abort(): ServerFailure {
+    const result = failure('aborted', 'the exchange was aborted');
+    if (this.#phase !== 'done') this.#end(result);
+    return result;
+  }
+
+  async #finish(done: MechanismDone): Promise<ServerResult> {
+    const { identity } = done;
+    const claims = { ...(identity.claims ?? {}) };
+    this.#phase = 'busy';
+    let decision: Awaited<ReturnType<Authorizer>>;
+    try {
+      decision = await this.#setup.authorize({
+        mechanism: this.mechanism,
+        authcid: identity.authcid,
+        authzid: identity.authzid,
+        channelBinding: identity.channelBinding,
+        claims,
+        connection: this.#setup.connection,
+      });
+    } catch (err) {
+      const f = this.#failureOf(err);
+      return this.#aborted() ? this.#result! : this.#end(f);
+    }
+    if (this.#aborted()) return this.#result!;
+    this.#phase = 'open';
+    if (decision === false || (decision !== true && (typeof decision !== 'object' || decision === null))) {
+      return this.#end(failure('invalid-authzid', 'not authorized to act as the requested identity'));
+    }
+    const success: ServerSuccess = {
+      kind: 'success',
+      data: done.data,
+      outcome: Object.freeze({
+        mechanism: this.mechanism,
+        authcid: identity.authcid,
+        authzid: identity.authzid ?? identity.authcid,
+        channelBinding: identity.channelBinding,
+        claims: Object.freeze({ ...claims, ...(decision === true ? {} : (decision.claims ?? {})) }),
+      }),
+    };
+    if (done.data !== null && this.#setup.options.successData === 'challenge') {
+      this.#pendingSuccess = success;
+      this.#phase = 'final-challenge';
+      return this.#emit(challenge(done.data));
+    }
+    return this.#end(success);
+  }
+
+  /** True when {@link abort} ended the exchange while a step was awaiting. */
+  #aborted(): boolean {
+    return this.#phase === 'done';
+  }
+
+  #failureOf(err: unknown): ServerFailure {
+    if (err instanceof SASLError && isSASLCondition(err.opaqueError)) return failure(err.opaqueError, err.text);
+    if (err instanceof SASLError && err.opaqueError === null && err.kind === 'SASL failure') return failure('malformed-request', err.text);
+    this.#setup.onInternalError?.(err);
+    return failure('temporary-auth-failure', 'internal error');
+  }
+
+  #emit(result: ServerResult): ServerResult {
+    this.#result = result;
+    return result;
+  }
+
+  #end(result: ServerResult): ServerResult {
+    this.#phase = 'done';
+    this.#result = result;
+    return result;
+  }
+}

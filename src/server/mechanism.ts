@@ -1,0 +1,157 @@
+/**
+ * The contract between the server framework and a server-side mechanism.
+ *
+ * A server mechanism is as small as go-sasl's: {@link ServerMechanism.start}
+ * gives a {@link ServerMechanismSession}, whose `next(response)` answers each
+ * client message with a challenge, "done" (with the identity it proved) or a
+ * failure. Everything else — which mechanisms to offer, bounds, authorization,
+ * the outcome — is the framework's job ({@link SASLServer}, {@link ServerExchange}).
+ *
+ * @module
+ */
+import type { ChannelBindingProvider } from '../channel-binding/provider.js';
+import type { SASLCondition } from '../core/conditions.js';
+import type { CredentialStore } from './credentials/store.js';
+
+/**
+ * What the server knows about the connection an exchange runs over.
+ * A protocol adapter builds one per connection (and a new one after STARTTLS).
+ */
+export interface ServerConnection {
+  /**
+   * The channel is confidential and integrity-protected (TLS, or a local
+   * socket you trust). Mechanisms that send the password in the clear (PLAIN)
+   * are only offered when this is true, unless
+   * {@link SASLServerOptions.allowInsecurePlaintext} is set.
+   */
+  readonly secure: boolean;
+  /**
+   * The channel-binding types this connection can give, as server-side
+   * providers (e.g. `tls-exporter` from the Node TLS helpers), most preferred
+   * first. `-PLUS` mechanisms are offered only when this is non-empty.
+   */
+  readonly channelBindings?: readonly ChannelBindingProvider[];
+}
+
+/** A challenge for the client (possibly empty). */
+export interface ServerChallenge {
+  /** Discriminant. */
+  readonly kind: 'challenge';
+  /** The challenge bytes; empty when the client must simply go first. */
+  readonly data: Uint8Array;
+}
+
+/** The exchange failed. */
+export interface ServerFailure {
+  /** Discriminant. */
+  readonly kind: 'failure';
+  /** Why, in RFC 6120 §6.5's vocabulary; adapters map it to their wire form. */
+  readonly condition: SASLCondition;
+  /** Human-readable detail for logs or the protocol's text field; never a secret. */
+  readonly text: string | null;
+  /**
+   * Data the mechanism wants sent with the failure where the protocol can
+   * carry it: for SCRAM, a server-final-message `e=<server-error-value>`
+   * (RFC 5802 §7). `null` when there is none.
+   */
+  readonly data: Uint8Array | null;
+}
+
+/** What a mechanism proved about the client once it is done. */
+export interface AuthIdentity {
+  /** The authentication identity (after SASLprep), or `null` for ANONYMOUS. */
+  readonly authcid: string | null;
+  /** The authorization identity the client asked for, or `null` when it asked for none. */
+  readonly authzid: string | null;
+  /** The channel-binding type the exchange was bound to, or `null`. */
+  readonly channelBinding: string | null;
+  /** Facts the mechanism learned (e.g. ANONYMOUS's `traceToken`). */
+  readonly claims?: Readonly<Record<string, unknown>>;
+}
+
+/** The mechanism finished successfully. */
+export interface MechanismDone {
+  /** Discriminant. */
+  readonly kind: 'done';
+  /**
+   * Additional data for the client with the success (SCRAM's `v=`), or
+   * `null` for none.
+   */
+  readonly data: Uint8Array | null;
+  /** Who the client proved to be. */
+  readonly identity: AuthIdentity;
+}
+
+/** One answer of a {@link ServerMechanismSession}. */
+export type MechanismStep = ServerChallenge | MechanismDone | ServerFailure;
+
+/** What a mechanism gets for one exchange. */
+export interface ServerMechanismContext {
+  /** The connection the exchange runs over. */
+  readonly connection: ServerConnection;
+  /** Where user credentials come from. */
+  readonly credentials: CredentialStore;
+  /** The mechanism names the server advertises on this connection (SCRAM's downgrade check uses it). */
+  readonly advertised: readonly string[];
+  /** The server secret, for values that must be stable but unguessable (unknown-user salts). */
+  readonly secret: Uint8Array;
+}
+
+/**
+ * The state of one exchange inside a mechanism.
+ *
+ * `next` is called with the client's initial response (`null` when the
+ * client sent none — distinct from an empty one), then with each response to
+ * a challenge. It may also throw: a {@link SASLFailure} whose `opaqueError`
+ * is a {@link SASLCondition} becomes a failure with that condition; anything
+ * else becomes `temporary-auth-failure` (e.g. a credential store that is down).
+ */
+export interface ServerMechanismSession {
+  /**
+   * Take the client's next message and answer it.
+   *
+   * @param response - the client message; `null` only for "no initial response"
+   */
+  next(response: Uint8Array | null): Promise<MechanismStep>;
+}
+
+/** A server-side SASL mechanism. Instances hold configuration only and are reusable. */
+export interface ServerMechanism {
+  /** The registered mechanism name, e.g. `'SCRAM-SHA-256-PLUS'`. */
+  readonly name: string;
+  /**
+   * Higher is advertised first. saslkit uses ANONYMOUS 0, PLAIN 10,
+   * SCRAM 100 + hash strength (10-40), and +100 for -PLUS.
+   */
+  readonly strength: number;
+  /** The password crosses the wire in the clear: offered only over a secure connection by default. */
+  readonly plaintext: boolean;
+  /** Needs channel binding (`-PLUS`): offered only when the connection has a provider. */
+  readonly channelBinding: boolean;
+  /**
+   * Begin one exchange.
+   *
+   * @param context - the connection, credentials and server facts
+   */
+  start(context: ServerMechanismContext): ServerMechanismSession;
+}
+
+/**
+ * Make a {@link ServerChallenge}.
+ *
+ * @param data - the challenge bytes
+ */
+export function challenge(data: Uint8Array): ServerChallenge {
+  return { kind: 'challenge', data };
+}
+
+/**
+ * Make a {@link ServerFailure}.
+ *
+ * @param condition - the RFC 6120 condition
+ * @param text - detail (never a secret)
+ * @param data - data to send with the failure where the protocol can, or `null`
+ */
+export function failure(condition: SASLCondition, text: string | null = null, data: Uint8Array | null = null): ServerFailure {
+  return { kind: 'failure', condition, text, data };
+}

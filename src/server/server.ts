@@ -1,0 +1,178 @@
+/**
+ * The SASL server: which mechanisms to offer on a connection, and starting
+ * exchanges.
+ *
+ * @module
+ */
+import { SASLError } from '../core/errors.js';
+import { randomBytes } from '../crypto/random.js';
+import { defaultAuthorizer, type Authorizer } from './authorization.js';
+import { MemoryCredentialStore, type CredentialStore } from './credentials/store.js';
+import { ServerExchange, type ExchangeOptions } from './exchange.js';
+import { failure, type ServerConnection, type ServerMechanism } from './mechanism.js';
+
+/** Configuration of a {@link SASLServer}. */
+export interface SASLServerOptions {
+  /** The mechanisms this server runs, e.g. `[new SCRAMServer('SHA-256'), new PLAINServer()]`. */
+  readonly mechanisms: readonly ServerMechanism[];
+  /** Where user credentials come from; default an empty {@link MemoryCredentialStore}. */
+  readonly credentials?: CredentialStore;
+  /** Authorization check and claims hook; default {@link defaultAuthorizer}. */
+  readonly authorize?: Authorizer;
+  /**
+   * Offer and accept plaintext-password mechanisms (PLAIN) on connections
+   * that are not secure. Default false: they give `encryption-required`.
+   */
+  readonly allowInsecurePlaintext?: boolean;
+  /**
+   * The server secret (at least 16 bytes) from which unknown users' fake
+   * SCRAM salts are derived. Keep it stable across restarts and identical
+   * across a cluster, or an attacker who sees an unknown name's salt change
+   * learns the name is unknown. Default: random per {@link SASLServer}.
+   */
+  readonly secret?: Uint8Array;
+  /** The largest client message accepted, in bytes. Default 16384. */
+  readonly maxMessageSize?: number;
+  /** The most client messages one exchange may take (initial response included). Default 10. */
+  readonly maxSteps?: number;
+  /**
+   * Called with any unexpected error (e.g. from the credential store); the
+   * client then gets `temporary-auth-failure`. Use it for logging.
+   */
+  readonly onInternalError?: (err: unknown) => void;
+}
+
+function positiveInteger(value: number | undefined, fallback: number, what: string): number {
+  const v = value ?? fallback;
+  if (!Number.isSafeInteger(v) || v < 1) throw new SASLError(null, 'invalid argument', `${what} must be a positive integer`);
+  return v;
+}
+
+function checkConnection(connection: ServerConnection): readonly unknown[] {
+  if (typeof connection !== 'object' || connection === null || typeof connection.secure !== 'boolean') {
+    throw new SASLError(null, 'invalid argument', 'connection must be an object with a boolean `secure`');
+  }
+  const cb = connection.channelBindings ?? [];
+  if (!Array.isArray(cb) || cb.some((p) => typeof p?.cbName !== 'string' || typeof p.extractCbData !== 'function')) {
+    throw new SASLError(null, 'invalid argument', 'connection.channelBindings must be an array of ChannelBindingProvider');
+  }
+  return cb;
+}
+
+/**
+ * A SASL server (RFC 4422): configured once with mechanisms, a credential
+ * store and policy; used by a protocol adapter per connection.
+ *
+ * ```ts
+ * const names = server.advertise(connection);         // offer these
+ * const exchange = server.start(chosen, connection);  // client picked one
+ * let result = await exchange.step(initialResponse);  // null = none sent
+ * while (result.kind === 'challenge') result = await exchange.step(await nextResponse(result.data));
+ * ```
+ */
+export class SASLServer {
+  readonly #mechanisms: readonly ServerMechanism[];
+  readonly #credentials: CredentialStore;
+  readonly #authorize: Authorizer;
+  readonly #allowInsecurePlaintext: boolean;
+  readonly #secret: Uint8Array;
+  readonly #maxMessageSize: number;
+  readonly #maxSteps: number;
+  readonly #onInternalError: ((err: unknown) => void) | null;
+
+  /**
+   * @param options - see {@link SASLServerOptions}
+   * @throws {@link SASLError} for invalid options (e.g. two mechanisms with one name)
+   */
+  constructor(options: SASLServerOptions) {
+    const mechanisms = options?.mechanisms;
+    if (!Array.isArray(mechanisms) || mechanisms.length === 0) {
+      throw new SASLError(null, 'invalid argument', 'mechanisms must be a non-empty array of server mechanisms');
+    }
+    const names = new Set<string>();
+    for (const m of mechanisms as readonly ServerMechanism[]) {
+      if (typeof m?.name !== 'string' || !/^[A-Z0-9_-]{1,20}$/.test(m.name) || typeof m.start !== 'function') {
+        throw new SASLError(null, 'invalid argument', `not a server mechanism: ${String(m?.name)}`);
+      }
+      if (names.has(m.name)) throw new SASLError(null, 'invalid argument', `mechanism ${m.name} configured twice`);
+      names.add(m.name);
+    }
+    // Strongest first; ties keep the configured order (sort is stable).
+    this.#mechanisms = [...mechanisms].sort((a, b) => b.strength - a.strength);
+    this.#credentials = options.credentials ?? new MemoryCredentialStore();
+    this.#authorize = options.authorize ?? defaultAuthorizer;
+    this.#allowInsecurePlaintext = options.allowInsecurePlaintext === true;
+    this.#secret = options.secret ?? randomBytes(32);
+    if (!(this.#secret instanceof Uint8Array) || this.#secret.length < 16) {
+      throw new SASLError(null, 'invalid argument', 'secret must be a Uint8Array of at least 16 bytes');
+    }
+    this.#maxMessageSize = positiveInteger(options.maxMessageSize, 16384, 'maxMessageSize');
+    this.#maxSteps = positiveInteger(options.maxSteps, 10, 'maxSteps');
+    this.#onInternalError = options.onInternalError ?? null;
+  }
+
+  /** The configured mechanisms, strongest first. */
+  get mechanisms(): readonly ServerMechanism[] {
+    return this.#mechanisms;
+  }
+
+  /**
+   * The mechanism names to offer on `connection`, strongest first: no
+   * plaintext-password mechanism unless the connection is secure (or
+   * {@link SASLServerOptions.allowInsecurePlaintext}), no `-PLUS` mechanism
+   * unless the connection has channel-binding providers.
+   *
+   * @param connection - the connection
+   */
+  advertise(connection: ServerConnection): string[] {
+    return this.#available(connection).map((m) => m.name);
+  }
+
+  /**
+   * Start an exchange for the mechanism the client chose. Then call
+   * {@link ServerExchange.step} with its initial response (`null` for none).
+   * A mechanism not offered on this connection gives an exchange whose first
+   * step fails: `encryption-required` for PLAIN on an insecure connection,
+   * else `invalid-mechanism`.
+   *
+   * @param mechanism - the mechanism name the client sent
+   * @param connection - the connection
+   * @param options - per-protocol options, see {@link ExchangeOptions}
+   */
+  start(mechanism: string, connection: ServerConnection, options: ExchangeOptions = {}): ServerExchange {
+    const available = this.#available(connection);
+    const name = typeof mechanism === 'string' ? mechanism : '';
+    const chosen = available.find((m) => m.name === name);
+    const setup = {
+      mechanism: name,
+      connection,
+      authorize: this.#authorize,
+      maxMessageSize: this.#maxMessageSize,
+      maxSteps: this.#maxSteps,
+      onInternalError: this.#onInternalError,
+      options,
+    };
+    if (!chosen) {
+      const configured = this.#mechanisms.find((m) => m.name === name);
+      const refusal =
+        configured?.plaintext && !connection.secure
+          ? failure('encryption-required', `${name} needs an encrypted connection`)
+          : failure('invalid-mechanism', `mechanism not available: ${name.slice(0, 20)}`);
+      return new ServerExchange({ ...setup, session: refusal });
+    }
+    const session = chosen.start({
+      connection,
+      credentials: this.#credentials,
+      advertised: available.map((m) => m.name),
+      secret: this.#secret,
+    });
+    return new ServerExchange({ ...setup, session });
+  }
+
+  #available(connection: ServerConnection): ServerMechanism[] {
+    const bindings = checkConnection(connection);
+    return this.#mechanisms.filter(
+      (m) => (!m.plaintext || connection.secure || this.#allowInsecurePlaintext) && (!m.channelBinding || bindings.length > 0),
+    );
+  }
+}
