@@ -130,7 +130,7 @@ export function base64Decode(text: string, what = 'base64 data'): Uint8Array {
     const a = DECODE[text.charCodeAt(full) & 0xffff] ?? -1;
     const b = DECODE[text.charCodeAt(full + 1) & 0xffff] ?? -1;
     const c = pad === 1 ? (DECODE[text.charCodeAt(full + 2) & 0xffff] ?? -1) : 0;
-    if ((a | b | c) < 0) fail(text.slice(full, full + 4).replace(/=+$/, '').includes('=') ? 'misplaced padding' : 'character outside the base64 alphabet');
+    if ((a | b | c) < 0) fail(text.slice(full, length - pad).includes('=') ? 'misplaced padding' : 'character outside the base64 alphabet');
     const n = (a << 18) | (b << 12) | (c << 6);
     if (pad === 2 ? n & 0xffff : n & 0xff) fail('non-zero trailing bits');
     out[o++] = n >> 16;
