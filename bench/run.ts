@@ -19,6 +19,8 @@ import {
   type NextStateTuple,
 } from '../src/index.js';
 import saslprepPackage from 'saslprep';
+import { LoopbackInterface, MemoryCredentialStore, SASLServer, scramServerMechanisms, PLAINServer } from '../src/server/index.js';
+import { PLAIN } from '../src/index.js';
 
 const quick = process.argv.includes('--quick');
 
@@ -117,5 +119,21 @@ await compare(
     pbkdf2Sync(password, salt, 4096, 32, 'sha256');
     pbkdf2Sync(password, salt, 4096, 32, 'sha256');
   },
+);
+const store = new MemoryCredentialStore();
+await store.addUser('user', 'pencil', { iterations: 4096 });
+const server = new SASLServer({ mechanisms: [...scramServerMechanisms(), new PLAINServer()], credentials: store });
+await compare(
+  'SCRAM-SHA-256 client+server exchange (loopback)',
+  async () => scram.authenticate(new SASLStateMachine(new LoopbackInterface(server, { secure: true })), 'SCRAM-SHA-256'),
+  'node pbkdf2Sync (client cost floor)',
+  () => pbkdf2Sync(password, salt, 4096, 32, 'sha256'),
+);
+const plain = new PLAIN(() => ['user', 'pencil']);
+await compare(
+  'PLAIN exchange, server checks SCRAM verifier',
+  async () => plain.authenticate(new SASLStateMachine(new LoopbackInterface(server, { secure: true }))),
+  'node pbkdf2Sync (verify cost floor)',
+  () => pbkdf2Sync(password, salt, 4096, 32, 'sha256'),
 );
 console.log(`\n${rows.length} comparisons.`);
