@@ -5,3 +5,27 @@
  * @packageDocumentation
  */
 export { SocketLineTransport, TransportError, type SocketLineTransportOptions } from './socket-line-transport.js';
+export { LineBuffer, type LineBufferOptions } from './line-buffer.js';
+export { StreamLineTransport, type StreamLineTransportOptions } from './stream-line-transport.js';
+export { ChildProcessLineTransport, type ChildProcessLineTransportOptions, type ChildExit } from './child-process-line-transport.js';
+export {
+  ChannelBindingError,
+  TlsUniqueBinding,
+  TlsServerEndPointBinding,
+  TlsExporterBinding,
+  TLS_EXPORTER_LABEL,
+  TLS_EXPORTER_LENGTH,
+  tlsRoleOf,
+  serverEndPointHash,
+  endPointHashOf,
+  availableChannelBindings,
+  channelBindingProvider,
+  serverChannelBindings,
+  channelBindingFor,
+  defaultChannelBindingType,
+  type TlsRole,
+  type ChannelBindingPolicy,
+  type TlsChannelBindingOptions,
+  type ChannelBindingForOptions,
+  type EndPointHash,
+} from './channel-binding.js';

@@ -1,0 +1,496 @@
+/**
+ * TLS channel binding for Node: {@link ChannelBindingProvider}s for a
+ * `tls.TLSSocket`, on the client and on the server side.
+ *
+ * - `tls-unique` (RFC 5929 §3): the first Finished message of the latest
+ *   handshake. TLS 1.2 and below only: TLS 1.3 has no such value, and asking
+ *   for it there is an error, never silently different data.
+ * - `tls-server-end-point` (RFC 5929 §4.1): a hash of the server
+ *   certificate, with the hash of the certificate's signature algorithm (MD5
+ *   and SHA-1 upgraded to SHA-256).
+ * - `tls-exporter` (RFC 9266): 32 bytes from the TLS exporter with the label
+ *   `EXPORTER-Channel-Binding` and an empty context. RFC 9266 allows it on
+ *   TLS 1.2 only with the extended master secret (RFC 7627); Node has no way
+ *   to tell whether that was negotiated, so saslkit offers tls-exporter on
+ *   TLS 1.3 only unless the caller opts in with `allowExporterOnTls12`.
+ *
+ * This module is Node-only (entry point `saslkit/node`).
+ *
+ * @module
+ */
+import { createHash, type X509Certificate } from 'node:crypto';
+import type { TLSSocket } from 'node:tls';
+import type { ChannelBindingProvider, ChannelBindingType } from '../channel-binding/provider.js';
+import { SASLError } from '../core/errors.js';
+
+/** Which end of the TLS connection a socket is. */
+export type TlsRole = 'client' | 'server';
+
+/**
+ * What a client does about channel binding:
+ * - `'disable'`: never bind (plain SCRAM only);
+ * - `'prefer'`: bind when the connection can, else go without;
+ * - `'require'`: bind or fail.
+ */
+export type ChannelBindingPolicy = 'disable' | 'prefer' | 'require';
+
+/** Options shared by the providers and helpers of this module. */
+export interface TlsChannelBindingOptions {
+  /**
+   * Which end `socket` is. Default: inferred from the socket (a socket
+   * accepted by a `tls.Server` or made with `isServer: true` is the server).
+   */
+  readonly role?: TlsRole;
+  /**
+   * Offer `tls-exporter` on TLS 1.2 too. Only safe when the extended master
+   * secret (RFC 7627) was negotiated, which Node cannot report (OpenSSL
+   * negotiates it by default when the peer supports it). Default false.
+   */
+  readonly allowExporterOnTls12?: boolean;
+}
+
+/** The RFC 9266 exporter label. */
+export const TLS_EXPORTER_LABEL = 'EXPORTER-Channel-Binding';
+/** The RFC 9266 exporter output length, in bytes. */
+export const TLS_EXPORTER_LENGTH = 32;
+
+/** Raised when a channel-binding type cannot be given for a connection. */
+export class ChannelBindingError extends SASLError {
+  /**
+   * @param text - why no binding data can be given
+   */
+  constructor(text: string) {
+    super(null, 'channel binding unavailable', text);
+  }
+}
+
+interface TlsSocketInternals {
+  _tlsOptions?: { isServer?: unknown };
+  server?: unknown;
+}
+
+/**
+ * Tell which end of the connection `socket` is: `'server'` for a socket
+ * accepted by a `tls.Server` or created with `isServer: true`.
+ *
+ * Node has no public property for this; saslkit reads the socket's own
+ * construction options and falls back to `'client'`. Pass `role` explicitly
+ * to the providers when in doubt.
+ *
+ * @param socket - a TLS socket
+ * @returns the socket's role
+ */
+export function tlsRoleOf(socket: TLSSocket): TlsRole {
+  const internals = socket as unknown as TlsSocketInternals;
+  if (internals._tlsOptions && typeof internals._tlsOptions === 'object' && internals._tlsOptions.isServer === true) return 'server';
+  return 'client';
+}
+
+function versionOf(socket: TLSSocket): string {
+  const version = socket.getProtocol();
+  if (!version || version === 'unknown') throw new ChannelBindingError('the TLS handshake is not complete');
+  return version;
+}
+
+function isTls13(socket: TLSSocket): boolean {
+  return versionOf(socket) === 'TLSv1.3';
+}
+
+function bytesOf(buf: Buffer): Uint8Array {
+  return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+}
+
+/**
+ * `tls-unique` (RFC 5929 §3): the first Finished message of the most recent
+ * handshake. In a full handshake the client sends it first; in an
+ * abbreviated (resumed) one the server does, so each end picks its own or
+ * its peer's Finished accordingly.
+ */
+export class TlsUniqueBinding implements ChannelBindingProvider {
+  /** Always `'tls-unique'`. */
+  readonly cbName = 'tls-unique';
+  readonly #socket: TLSSocket;
+  readonly #role: TlsRole;
+
+  /**
+   * @param socket - the connected TLS socket the exchange runs over
+   * @param options - see {@link TlsChannelBindingOptions}
+   */
+  constructor(socket: TLSSocket, options: TlsChannelBindingOptions = {}) {
+    this.#socket = socket;
+    this.#role = options.role ?? tlsRoleOf(socket);
+  }
+
+  /**
+   * The Finished message bytes.
+   *
+   * @throws {@link ChannelBindingError} on TLS 1.3 (RFC 9266 §3: tls-unique
+   *   is undefined there) or before the handshake completed
+   */
+  extractCbData(): Uint8Array {
+    if (isTls13(this.#socket)) throw new ChannelBindingError('tls-unique is not defined for TLS 1.3 (RFC 9266); use tls-exporter');
+    const clientFirst = !this.#socket.isSessionReused();
+    const ownFirst = (this.#role === 'client') === clientFirst;
+    const finished = ownFirst ? this.#socket.getFinished() : this.#socket.getPeerFinished();
+    if (!finished || finished.length === 0) throw new ChannelBindingError('no TLS Finished message available');
+    return bytesOf(finished);
+  }
+}
+
+/**
+ * `tls-exporter` (RFC 9266): `TLS-Exporter("EXPORTER-Channel-Binding", "", 32)`.
+ * The context is passed as a zero-length buffer (RFC 9266 §2: "a
+ * zero-length context"); on TLS 1.3 that equals an absent context
+ * (RFC 8446 §7.5), on TLS 1.2 it does not, and saslkit follows the RFC text.
+ */
+export class TlsExporterBinding implements ChannelBindingProvider {
+  /** Always `'tls-exporter'`. */
+  readonly cbName = 'tls-exporter';
+  readonly #socket: TLSSocket;
+  readonly #allowTls12: boolean;
+
+  /**
+   * @param socket - the connected TLS socket the exchange runs over
+   * @param options - see {@link TlsChannelBindingOptions}
+   */
+  constructor(socket: TLSSocket, options: TlsChannelBindingOptions = {}) {
+    this.#socket = socket;
+    this.#allowTls12 = options.allowExporterOnTls12 ?? false;
+  }
+
+  /**
+   * The 32 exporter bytes.
+   *
+   * @throws {@link ChannelBindingError} below TLS 1.3 unless
+   *   `allowExporterOnTls12` was set, and below TLS 1.2 always
+   */
+  extractCbData(): Uint8Array {
+    const version = versionOf(this.#socket);
+    if (version !== 'TLSv1.3' && !(version === 'TLSv1.2' && this.#allowTls12)) {
+      throw new ChannelBindingError(`tls-exporter is not offered on ${version} (RFC 9266 requires TLS 1.3, or TLS 1.2 with the extended master secret)`);
+    }
+    try {
+      return bytesOf(this.#socket.exportKeyingMaterial(TLS_EXPORTER_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0)));
+    } catch {
+      throw new ChannelBindingError('the TLS exporter failed');
+    }
+  }
+}
+
+/**
+ * `tls-server-end-point` (RFC 5929 §4.1): the hash of the server's
+ * certificate (DER), with the hash function of the certificate's signature
+ * algorithm, MD5 and SHA-1 replaced by SHA-256. The client hashes the
+ * certificate its peer presented, the server its own.
+ */
+export class TlsServerEndPointBinding implements ChannelBindingProvider {
+  /** Always `'tls-server-end-point'`. */
+  readonly cbName = 'tls-server-end-point';
+  readonly #socket: TLSSocket;
+  readonly #role: TlsRole;
+
+  /**
+   * @param socket - the connected TLS socket the exchange runs over
+   * @param options - see {@link TlsChannelBindingOptions}
+   */
+  constructor(socket: TLSSocket, options: TlsChannelBindingOptions = {}) {
+    this.#socket = socket;
+    this.#role = options.role ?? tlsRoleOf(socket);
+  }
+
+  /**
+   * The certificate hash.
+   *
+   * @throws {@link ChannelBindingError} when there is no server certificate
+   *   or its signature algorithm has no RFC 5929 hash (e.g. Ed25519)
+   */
+  extractCbData(): Uint8Array {
+    versionOf(this.#socket);
+    const der = this.#role === 'client' ? peerCertificateDer(this.#socket) : ownCertificateDer(this.#socket);
+    if (!der) throw new ChannelBindingError('no server certificate on this connection');
+    return serverEndPointHash(der);
+  }
+}
+
+// The legacy certificate objects are read first: on Node 20, a call to
+// getPeerX509Certificate() leaves the socket without a peer certificate for
+// every later call (seen on v20.20), so the X509Certificate accessors are only
+// a fallback.
+function peerCertificateDer(socket: TLSSocket): Uint8Array | undefined {
+  const legacy = socket.getPeerCertificate(false) as { raw?: unknown } | null;
+  if (legacy && legacy.raw instanceof Uint8Array && legacy.raw.length > 0) return legacy.raw;
+  return rawOf(socket.getPeerX509Certificate());
+}
+
+function ownCertificateDer(socket: TLSSocket): Uint8Array | undefined {
+  const legacy = socket.getCertificate() as { raw?: unknown } | null;
+  if (legacy && legacy.raw instanceof Uint8Array && legacy.raw.length > 0) return legacy.raw;
+  return rawOf(socket.getX509Certificate());
+}
+
+function rawOf(cert: X509Certificate | undefined): Uint8Array | undefined {
+  return cert ? cert.raw : undefined;
+}
+
+/** Node hash names RFC 5929 §4.1 can select. */
+export type EndPointHash = 'sha256' | 'sha224' | 'sha384' | 'sha512';
+
+/**
+ * Compute tls-server-end-point data from a DER certificate.
+ *
+ * @param der - the certificate, DER-encoded
+ * @returns the hash of `der` with {@link endPointHashOf}'s choice
+ * @throws {@link ChannelBindingError} for a malformed certificate or a
+ *   signature algorithm without a defined hash
+ */
+export function serverEndPointHash(der: Uint8Array): Uint8Array {
+  const hash = endPointHashOf(der);
+  return bytesOf(createHash(hash).update(der).digest());
+}
+
+// Signature algorithm OID → the hash it uses (before the MD5/SHA-1 upgrade).
+const SIGNATURE_HASH: ReadonlyMap<string, string> = new Map([
+  ['1.2.840.113549.1.1.4', 'md5'], // md5WithRSAEncryption
+  ['1.2.840.113549.1.1.5', 'sha1'], // sha1WithRSAEncryption
+  ['1.2.840.113549.1.1.14', 'sha224'],
+  ['1.2.840.113549.1.1.11', 'sha256'],
+  ['1.2.840.113549.1.1.12', 'sha384'],
+  ['1.2.840.113549.1.1.13', 'sha512'],
+  ['1.2.840.10045.4.1', 'sha1'], // ecdsa-with-SHA1
+  ['1.2.840.10045.4.3.1', 'sha224'],
+  ['1.2.840.10045.4.3.2', 'sha256'],
+  ['1.2.840.10045.4.3.3', 'sha384'],
+  ['1.2.840.10045.4.3.4', 'sha512'],
+  ['1.2.840.10040.4.3', 'sha1'], // dsa-with-sha1
+  ['2.16.840.1.101.3.4.3.1', 'sha224'], // dsa-with-sha224
+  ['2.16.840.1.101.3.4.3.2', 'sha256'], // dsa-with-sha256
+]);
+
+// Hash algorithm OIDs (the RSASSA-PSS parameters name their hash this way).
+const HASH_OID: ReadonlyMap<string, string> = new Map([
+  ['1.2.840.113549.2.5', 'md5'],
+  ['1.3.14.3.2.26', 'sha1'],
+  ['2.16.840.1.101.3.4.2.4', 'sha224'],
+  ['2.16.840.1.101.3.4.2.1', 'sha256'],
+  ['2.16.840.1.101.3.4.2.2', 'sha384'],
+  ['2.16.840.1.101.3.4.2.3', 'sha512'],
+]);
+
+const RSASSA_PSS = '1.2.840.113549.1.1.10';
+const MAX_CERT_LENGTH = 1 << 20;
+
+/**
+ * Pick the RFC 5929 §4.1 hash for a certificate: its signature algorithm's
+ * hash, with MD5 and SHA-1 upgraded to SHA-256. RSASSA-PSS reads the hash
+ * from the algorithm parameters (absent = SHA-1, the ASN.1 default).
+ *
+ * @param der - the certificate, DER-encoded
+ * @returns the Node hash name
+ * @throws {@link ChannelBindingError} for malformed DER or an algorithm RFC
+ *   5929 does not cover (Ed25519, Ed448, unknown OIDs)
+ */
+export function endPointHashOf(der: Uint8Array): EndPointHash {
+  if (der.length > MAX_CERT_LENGTH) throw new ChannelBindingError('certificate too large');
+  const { oid, params } = signatureAlgorithmOf(der);
+  let hash: string | undefined;
+  if (oid === RSASSA_PSS) hash = pssHashOf(der, params);
+  else hash = SIGNATURE_HASH.get(oid);
+  if (hash === undefined) throw new ChannelBindingError(`tls-server-end-point is not defined for signature algorithm ${oid}`);
+  if (hash === 'md5' || hash === 'sha1') return 'sha256';
+  return hash as EndPointHash;
+}
+
+/** One DER element: tag, and the bounds of its contents in the buffer. */
+interface DerElement {
+  readonly tag: number;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Read the element at `pos`, checking that it fits before `limit`. */
+function readElement(der: Uint8Array, pos: number, limit: number): DerElement {
+  const malformed = (): never => {
+    throw new ChannelBindingError('malformed certificate (DER)');
+  };
+  if (pos + 2 > limit) malformed();
+  const tag = der[pos]!;
+  if ((tag & 0x1f) === 0x1f) malformed(); // multi-byte tags never occur here
+  let len = der[pos + 1]!;
+  let start = pos + 2;
+  if (len & 0x80) {
+    const n = len & 0x7f;
+    if (n === 0 || n > 4 || start + n > limit) malformed(); // indefinite or absurd lengths
+    len = 0;
+    for (let i = 0; i < n; i++) len = len * 256 + der[start + i]!;
+    start += n;
+  }
+  const end = start + len;
+  if (end > limit) malformed();
+  return { tag, start, end };
+}
+
+function expectTag(el: DerElement, tag: number): DerElement {
+  if (el.tag !== tag) throw new ChannelBindingError('malformed certificate (unexpected DER tag)');
+  return el;
+}
+
+function decodeOid(der: Uint8Array, el: DerElement): string {
+  expectTag(el, 0x06);
+  if (el.end - el.start < 1 || el.end - el.start > 64) throw new ChannelBindingError('malformed certificate (OID)');
+  const parts: number[] = [];
+  let value = 0;
+  for (let i = el.start; i < el.end; i++) {
+    const b = der[i]!;
+    value = value * 128 + (b & 0x7f);
+    if (value > Number.MAX_SAFE_INTEGER / 256) throw new ChannelBindingError('malformed certificate (OID)');
+    if (!(b & 0x80)) {
+      if (parts.length === 0) {
+        const first = value < 80 ? Math.floor(value / 40) : 2;
+        parts.push(first, value - first * 40);
+      } else {
+        parts.push(value);
+      }
+      value = 0;
+    }
+  }
+  if (der[el.end - 1]! & 0x80) throw new ChannelBindingError('malformed certificate (OID)');
+  return parts.join('.');
+}
+
+/** Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue } */
+function signatureAlgorithmOf(der: Uint8Array): { oid: string; params: DerElement | null } {
+  const cert = expectTag(readElement(der, 0, der.length), 0x30);
+  const tbs = expectTag(readElement(der, cert.start, cert.end), 0x30);
+  const alg = expectTag(readElement(der, tbs.end, cert.end), 0x30);
+  const oidEl = readElement(der, alg.start, alg.end);
+  const oid = decodeOid(der, oidEl);
+  const params = oidEl.end < alg.end ? readElement(der, oidEl.end, alg.end) : null;
+  return { oid, params };
+}
+
+/** RSASSA-PSS-params ::= SEQUENCE { hashAlgorithm [0] EXPLICIT AlgorithmIdentifier DEFAULT sha1, ... } */
+function pssHashOf(der: Uint8Array, params: DerElement | null): string | undefined {
+  if (params === null || params.tag === 0x05) return 'sha1';
+  expectTag(params, 0x30);
+  if (params.start === params.end) return 'sha1';
+  const first = readElement(der, params.start, params.end);
+  if (first.tag !== 0xa0) return 'sha1';
+  const hashAlg = expectTag(readElement(der, first.start, first.end), 0x30);
+  return HASH_OID.get(decodeOid(der, readElement(der, hashAlg.start, hashAlg.end)));
+}
+
+/**
+ * The channel-binding types `socket` can give now: for a server, those it
+ * can verify (to decide whether to offer -PLUS and, where the protocol can
+ * say so, which types to advertise, e.g. XEP-0440). Order: strongest first
+ * (tls-exporter, tls-unique, tls-server-end-point).
+ *
+ * @param socket - a TLS socket whose handshake is complete
+ * @param options - see {@link TlsChannelBindingOptions}
+ * @returns the available types; empty before the handshake
+ */
+export function availableChannelBindings(socket: TLSSocket, options: TlsChannelBindingOptions = {}): ChannelBindingType[] {
+  const version = socket.getProtocol();
+  if (!version || version === 'unknown') return [];
+  const types: ChannelBindingType[] = [];
+  if (version === 'TLSv1.3' || (version === 'TLSv1.2' && options.allowExporterOnTls12)) types.push('tls-exporter');
+  if (version !== 'TLSv1.3') types.push('tls-unique');
+  try {
+    new TlsServerEndPointBinding(socket, options).extractCbData();
+    types.push('tls-server-end-point');
+  } catch {
+    // no certificate, or one RFC 5929 gives no hash for
+  }
+  return types;
+}
+
+/**
+ * The provider for one channel-binding type on `socket`.
+ *
+ * @param socket - the connected TLS socket
+ * @param type - the binding type
+ * @param options - see {@link TlsChannelBindingOptions}
+ * @returns a provider (its data is computed on demand)
+ */
+export function channelBindingProvider(socket: TLSSocket, type: ChannelBindingType, options: TlsChannelBindingOptions = {}): ChannelBindingProvider {
+  switch (type) {
+    case 'tls-unique':
+      return new TlsUniqueBinding(socket, options);
+    case 'tls-exporter':
+      return new TlsExporterBinding(socket, options);
+    case 'tls-server-end-point':
+      return new TlsServerEndPointBinding(socket, options);
+    default:
+      throw new ChannelBindingError(`unknown channel-binding type ${JSON.stringify(String(type)).slice(0, 40)}`);
+  }
+}
+
+/**
+ * Every available channel-binding type of `socket`, as providers keyed by
+ * type name: what a server passes to saslkit's server framework so that
+ * SCRAM-PLUS can verify whichever type the client chose.
+ *
+ * @param socket - a TLS socket whose handshake is complete (server side)
+ * @param options - see {@link TlsChannelBindingOptions}
+ * @returns a map from type name to provider; empty on a plaintext connection
+ */
+export function serverChannelBindings(socket: TLSSocket, options: TlsChannelBindingOptions = {}): Map<ChannelBindingType, ChannelBindingProvider> {
+  const role: TlsRole = options.role ?? 'server';
+  const map = new Map<ChannelBindingType, ChannelBindingProvider>();
+  for (const type of availableChannelBindings(socket, { ...options, role })) {
+    map.set(type, channelBindingProvider(socket, type, { ...options, role }));
+  }
+  return map;
+}
+
+/** Options of {@link channelBindingFor}. */
+export interface ChannelBindingForOptions extends TlsChannelBindingOptions {
+  /** The type to use. Default: `tls-exporter` on TLS 1.3, `tls-unique` below. */
+  readonly type?: ChannelBindingType;
+  /** See {@link ChannelBindingPolicy}. Default `'prefer'`. */
+  readonly policy?: ChannelBindingPolicy;
+}
+
+/**
+ * The provider a client should give `SCRAMPLUS`, following a policy.
+ *
+ * @param socket - the client's TLS socket, or a plaintext socket / `null`
+ *   when the connection is not encrypted
+ * @param options - type, policy and role; see {@link ChannelBindingForOptions}
+ * @returns a provider, or `null` when the policy allows going without
+ *   (`'disable'`, or `'prefer'` and nothing suitable is available)
+ * @throws {@link ChannelBindingError} under `'require'` when the requested
+ *   (or default) type is not available on this connection
+ */
+export function channelBindingFor(socket: TLSSocket | { readonly encrypted?: unknown } | null, options: ChannelBindingForOptions = {}): ChannelBindingProvider | null {
+  const policy = options.policy ?? 'prefer';
+  if (policy === 'disable') return null;
+  const unavailable = (why: string): null => {
+    if (policy === 'require') throw new ChannelBindingError(why);
+    return null;
+  };
+  if (socket === null || (socket as { encrypted?: unknown }).encrypted !== true) return unavailable('the connection is not TLS');
+  const tlsSocket = socket as TLSSocket;
+  const available = availableChannelBindings(tlsSocket, options);
+  const type = options.type ?? defaultChannelBindingType(tlsSocket, options);
+  if (type === null) return unavailable('the TLS handshake is not complete');
+  if (!available.includes(type)) return unavailable(`${type} is not available on ${tlsSocket.getProtocol() ?? 'this connection'}`);
+  return channelBindingProvider(tlsSocket, type, options);
+}
+
+/**
+ * The default type for a connection: `tls-exporter` on TLS 1.3 (RFC 9266),
+ * `tls-unique` on TLS 1.2 and below (RFC 5929), which is what SCRAM-PLUS
+ * peers expect by default.
+ *
+ * @param socket - a TLS socket
+ * @param options - `allowExporterOnTls12` makes TLS 1.2 default to tls-exporter
+ * @returns the type, or `null` before the handshake completed
+ */
+export function defaultChannelBindingType(socket: TLSSocket, options: TlsChannelBindingOptions = {}): ChannelBindingType | null {
+  const version = socket.getProtocol();
+  if (!version || version === 'unknown') return null;
+  if (version === 'TLSv1.3') return 'tls-exporter';
+  if (version === 'TLSv1.2' && options.allowExporterOnTls12) return 'tls-exporter';
+  return 'tls-unique';
+}
