@@ -19,6 +19,7 @@
  * @module
  */
 import { createHash, type X509Certificate } from 'node:crypto';
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ChannelBindingProvider, ChannelBindingType } from '../channel-binding/provider.js';
 import { SASLError } from '../core/errors.js';
@@ -462,7 +463,7 @@ export interface ChannelBindingForOptions extends TlsChannelBindingOptions {
  * @throws {@link ChannelBindingError} under `'require'` when the requested
  *   (or default) type is not available on this connection
  */
-export function channelBindingFor(socket: TLSSocket | { readonly encrypted?: unknown } | null, options: ChannelBindingForOptions = {}): ChannelBindingProvider | null {
+export function channelBindingFor(socket: TLSSocket | Socket | null, options: ChannelBindingForOptions = {}): ChannelBindingProvider | null {
   const policy = options.policy ?? 'prefer';
   if (policy === 'disable') return null;
   const unavailable = (why: string): null => {
