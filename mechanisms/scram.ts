@@ -27,6 +27,7 @@ import { HASHES, type HashAlgorithm, type HashName } from '../src/crypto/hashes.
 import { randomNonce } from '../src/crypto/random.js';
 import {
   CB_NAME,
+  checkExtensions,
   checkNonce,
   decodeBase64Field,
   decodeMessage,
@@ -192,6 +193,7 @@ async function runClient(
     const salt = decodeBase64Field(expectAttribute(attrs, 1, 's', 'server-first-message'), 'salt');
     if (salt.length === 0) malformed('salt is empty');
     const iterations = parsePositiveInteger(expectAttribute(attrs, 2, 'i', 'server-first-message'), 'iteration count');
+    checkExtensions(attrs, 3, 'server-first-message');
     if (options.enforceMinimumIterationCount && iterations < hash.minimumIterationCount) {
       throw new SASLFailure(null, `SCRAM: iteration count ${iterations} is below the minimum of ${hash.minimumIterationCount} for ${hash.name}`);
     }
@@ -253,6 +255,7 @@ function verifyServerFinal(payload: Uint8Array, expected: Uint8Array): void {
     throw new AuthenticationFailure(first.value, `SCRAM: the server reported an error: ${first.value}`);
   }
   const signature = decodeBase64Field(expectAttribute(attrs, 0, 'v', 'server-final-message'), 'server signature');
+  checkExtensions(attrs, 1, 'server-final-message');
   if (!timingSafeEqual(signature, expected)) {
     throw new AuthenticationFailure(null, 'SCRAM: wrong server signature: the server does not know the credentials');
   }

@@ -402,6 +402,9 @@ describe('SCRAM client: server-first rejections (each aborts the exchange)', () 
     ['an empty message', () => '', /is empty/, 'malformed-request'],
     ['an oversize message', (m) => `${m},x=${'a'.repeat(16384)}`, /longer than 16384 bytes/, 'malformed-request'],
     ['an e= error instead', () => 'e=other-error', /expected 'r=' but found 'e='/, 'malformed-request'],
+    ['a repeated i= (parsers could disagree)', (m) => `${m},i=100`, /repeats or misplaces the 'i' attribute/, 'malformed-request'],
+    ['a repeated r= after an extension', (m) => `${m},x=1,r=${attr(m, 'r')}`, /repeats or misplaces the 'r' attribute/, 'malformed-request'],
+    ['a late m=', (m) => `${m},m=ext`, /repeats or misplaces the 'm' attribute/, 'malformed-request'],
   ];
 
   it.each(cases)('%s', async (_what, tamper, text, condition) => {
@@ -452,6 +455,9 @@ describe('SCRAM client: server-final rejections', () => {
     ['a non-canonical v= (right bytes, non-zero trailing bits)', nonCanonical, /server signature is not valid base64: non-zero trailing bits/, 'malformed-request'],
     ['no v=', () => 'x=1', /lacks the 'v' attribute|expected 'v='/, 'malformed-request'],
     ['v= not first', (m) => `x=1,${m}`, /expected 'v='/, 'malformed-request'],
+    ['a second v= (parsers could disagree)', (m) => `${m},v=AAAA`, /repeats or misplaces the 'v' attribute/, 'malformed-request'],
+    ['the genuine v= twice', (m) => `${m},${m}`, /repeats or misplaces the 'v' attribute/, 'malformed-request'],
+    ['an e= after v=', (m) => `${m},e=other-error`, /repeats or misplaces the 'e' attribute/, 'malformed-request'],
     ['an empty server-final', () => '', /is empty/, 'malformed-request'],
     ['invalid UTF-8 in server-final', () => new Uint8Array([0x76, 0x3d, 0xff, 0xfe]), /invalid UTF-8/, 'incorrect-encoding'],
     ['an oversize server-final', (m) => `${m},x=${'a'.repeat(20000)}`, /longer than/, 'malformed-request'],

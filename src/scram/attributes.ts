@@ -69,6 +69,25 @@ export function expectAttribute(attrs: readonly Attribute[], index: number, name
   return attr.value;
 }
 
+/** Attribute names RFC 5802 gives a fixed place in its messages. */
+const DEFINED_ATTRIBUTES: ReadonlySet<string> = new Set(['a', 'c', 'e', 'i', 'm', 'n', 'p', 'r', 's', 'v']);
+
+/**
+ * Check the optional extensions of a message, from `from` on: none may reuse a
+ * name RFC 5802 defines (e.g. a second `v=`), so that no two implementations
+ * can read the same message differently.
+ *
+ * @param attrs - the attributes
+ * @param from - the index of the first extension
+ * @param what - which message, for errors
+ */
+export function checkExtensions(attrs: readonly Attribute[], from: number, what: string): void {
+  for (let i = from; i < attrs.length; i++) {
+    const name = attrs[i]!.name;
+    if (DEFINED_ATTRIBUTES.has(name)) malformed(`${what} repeats or misplaces the '${name}' attribute`);
+  }
+}
+
 /**
  * Escape a name for the wire (`saslname`): `=` → `=3D`, `,` → `=2C`.
  *
