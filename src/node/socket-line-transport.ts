@@ -6,8 +6,10 @@
  */
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
-import { SASLError } from '../core/errors.js';
 import type { LineTransport } from '../protocols/transport.js';
+import { LineBuffer, TransportError } from './line-buffer.js';
+
+export { TransportError } from './line-buffer.js';
 
 /** Options of {@link SocketLineTransport}. */
 export interface SocketLineTransportOptions {
@@ -17,16 +19,6 @@ export interface SocketLineTransportOptions {
   readonly maxLineLength?: number;
 }
 
-/** Raised for transport problems: timeout, closed connection, oversize line. */
-export class TransportError extends SASLError {
-  /**
-   * @param text - what went wrong
-   */
-  constructor(text: string) {
-    super(null, 'transport error', text);
-  }
-}
-
 /**
  * Lines over a Node socket. Reads are buffered; a line is complete at LF
  * (a preceding CR is dropped). Every read has a timeout and a size bound,
@@ -34,14 +26,10 @@ export class TransportError extends SASLError {
  */
 export class SocketLineTransport implements LineTransport {
   #socket: Socket;
-  #buffer: Buffer = Buffer.alloc(0);
-  #waiter: { resolve: (line: string) => void; reject: (err: Error) => void; timer: ReturnType<typeof setTimeout> } | null = null;
-  #error: Error | null = null;
-  readonly #readTimeoutMs: number;
-  readonly #maxLineLength: number;
-  readonly #onData = (chunk: Buffer): void => this.#receive(chunk);
-  readonly #onEnd = (): void => this.#fail(new TransportError('connection closed by peer'));
-  readonly #onError = (err: Error): void => this.#fail(new TransportError(`socket error: ${err.message}`));
+  readonly #lines: LineBuffer;
+  readonly #onData = (chunk: Buffer): void => this.#lines.push(chunk);
+  readonly #onEnd = (): void => this.#lines.fail(new TransportError('connection closed by peer'));
+  readonly #onError = (err: Error): void => this.#lines.fail(new TransportError(`socket error: ${err.message}`));
 
   /**
    * @param socket - a connected socket (plain or TLS)
@@ -49,8 +37,7 @@ export class SocketLineTransport implements LineTransport {
    */
   constructor(socket: Socket, options: SocketLineTransportOptions = {}) {
     this.#socket = socket;
-    this.#readTimeoutMs = options.readTimeoutMs ?? 30_000;
-    this.#maxLineLength = options.maxLineLength ?? 65_536;
+    this.#lines = new LineBuffer(options, () => this.#teardown());
     this.#attach();
   }
 
@@ -66,19 +53,12 @@ export class SocketLineTransport implements LineTransport {
 
   /** Read the next line (without CR LF). */
   readLine(): Promise<string> {
-    if (this.#waiter) return Promise.reject(new TransportError('concurrent reads are not supported'));
-    const line = this.#takeLine();
-    if (line !== null) return Promise.resolve(line);
-    if (this.#error) return Promise.reject(this.#error);
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => this.#fail(new TransportError(`read timed out after ${this.#readTimeoutMs} ms`)), this.#readTimeoutMs);
-      this.#waiter = { resolve, reject, timer };
-    });
+    return this.#lines.readLine();
   }
 
   /** Write `line` and CR LF. */
   writeLine(line: string): Promise<void> {
-    if (this.#error) return Promise.reject(this.#error);
+    if (this.#lines.error) return Promise.reject(this.#lines.error);
     if (/[\r\n]/.test(line)) return Promise.reject(new TransportError('a line must not contain CR or LF'));
     return new Promise((resolve, reject) => {
       this.#socket.write(`${line}\r\n`, (err) => (err ? reject(new TransportError(`write failed: ${err.message}`)) : resolve()));
@@ -96,9 +76,10 @@ export class SocketLineTransport implements LineTransport {
    * @returns the TLS socket once the handshake is complete
    */
   async startTLS(options: (tls.ConnectionOptions & { isServer?: false }) | (tls.TLSSocketOptions & { isServer: true })): Promise<tls.TLSSocket> {
-    if (this.#buffer.length > 0) {
-      this.#fail(new TransportError('data received before the TLS handshake (possible STARTTLS injection)'));
-      throw this.#error!;
+    if (this.#lines.pendingBytes > 0) {
+      const injected = new TransportError('data received before the TLS handshake (possible STARTTLS injection)');
+      this.#lines.fail(injected);
+      throw this.#lines.error ?? injected;
     }
     this.#detach();
     const plain = this.#socket;
@@ -107,7 +88,7 @@ export class SocketLineTransport implements LineTransport {
       secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
         let s: tls.TLSSocket;
         const onError = (err: Error): void => reject(new TransportError(`TLS handshake failed: ${err.message}`));
-        const timer = setTimeout(() => reject(new TransportError('TLS handshake timed out')), this.#readTimeoutMs);
+        const timer = setTimeout(() => reject(new TransportError('TLS handshake timed out')), this.#lines.readTimeoutMs);
         if (options.isServer) {
           s = new tls.TLSSocket(plain, { ...options, isServer: true });
           s.once('secure', () => {
@@ -125,8 +106,8 @@ export class SocketLineTransport implements LineTransport {
       });
     } catch (err) {
       plain.destroy();
-      this.#error = err instanceof Error ? err : new TransportError(String(err));
-      throw this.#error;
+      this.#lines.fail(err instanceof Error ? err : new TransportError(String(err)));
+      throw this.#lines.error!;
     }
     this.#socket = secure;
     this.#attach();
@@ -135,7 +116,7 @@ export class SocketLineTransport implements LineTransport {
 
   /** Close the connection. */
   close(): void {
-    this.#fail(new TransportError('transport closed'));
+    this.#lines.fail(new TransportError('transport closed'));
   }
 
   #attach(): void {
@@ -152,46 +133,10 @@ export class SocketLineTransport implements LineTransport {
     this.#socket.off('error', this.#onError);
   }
 
-  #receive(chunk: Buffer): void {
-    this.#buffer = this.#buffer.length === 0 ? chunk : Buffer.concat([this.#buffer, chunk]);
-    if (this.#buffer.indexOf(10) < 0 && this.#buffer.length > this.#maxLineLength) {
-      this.#fail(new TransportError(`line longer than ${this.#maxLineLength} bytes`));
-      return;
-    }
-    if (this.#waiter) {
-      const line = this.#takeLine();
-      if (line !== null) {
-        const w = this.#waiter;
-        this.#waiter = null;
-        clearTimeout(w.timer);
-        w.resolve(line);
-      }
-    }
-  }
-
-  #takeLine(): string | null {
-    const lf = this.#buffer.indexOf(10);
-    if (lf < 0) return null;
-    if (lf > this.#maxLineLength) {
-      this.#fail(new TransportError(`line longer than ${this.#maxLineLength} bytes`));
-      return null;
-    }
-    const end = lf > 0 && this.#buffer[lf - 1] === 13 ? lf - 1 : lf;
-    const line = this.#buffer.subarray(0, end).toString('utf8');
-    this.#buffer = this.#buffer.subarray(lf + 1);
-    return line;
-  }
-
-  #fail(err: Error): void {
-    if (!this.#error) this.#error = err;
+  /** Called once by the line buffer on its first error. */
+  #teardown(): void {
     this.#detach();
     this.#socket.on('error', () => {}); // late errors after destroy must not crash the process
     this.#socket.destroy();
-    const w = this.#waiter;
-    if (w) {
-      this.#waiter = null;
-      clearTimeout(w.timer);
-      w.reject(this.#error);
-    }
   }
 }
