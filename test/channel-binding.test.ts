@@ -18,6 +18,7 @@ import {
   defaultChannelBindingType,
   endPointHashOf,
   serverChannelBindings,
+  serverConnectionOf,
   serverEndPointHash,
   tlsRoleOf,
 } from '../src/node/channel-binding.js';
@@ -108,14 +109,16 @@ describe.each(['TLSv1.2', 'TLSv1.3'] as const)('on %s', (version) => {
     const expected = version === 'TLSv1.3' ? ['tls-exporter', 'tls-server-end-point'] : ['tls-unique', 'tls-server-end-point'];
     expect(availableChannelBindings(pair.client)).toEqual(expected);
     expect(availableChannelBindings(pair.server)).toEqual(expected);
-    expect([...serverChannelBindings(pair.server).keys()]).toEqual(expected);
+    expect(serverChannelBindings(pair.server).map((p) => p.cbName)).toEqual(expected);
+    expect(serverConnectionOf(pair.server).secure).toBe(true);
+    expect(serverConnectionOf(pair.server).channelBindings!.map((p) => p.cbName)).toEqual(expected);
   });
 
   it('both ends compute equal data for every available type', async () => {
-    const serverMap = serverChannelBindings(pair.server);
+    const serverProviders = serverChannelBindings(pair.server);
     for (const type of availableChannelBindings(pair.client)) {
       const c = await channelBindingProvider(pair.client, type).extractCbData();
-      const s = await serverMap.get(type)!.extractCbData();
+      const s = await serverProviders.find((p) => p.cbName === type)!.extractCbData();
       expect(hex(c), type).toBe(hex(s));
       expect(c.length).toBe(type === 'tls-unique' ? 12 : 32);
     }
@@ -276,6 +279,7 @@ describe('client policy', () => {
         return null;
       })();
       expect(err).toBeInstanceOf(SASLError);
+      expect(serverConnectionOf(plain)).toEqual({ secure: false, channelBindings: [] });
     } finally {
       plain.destroy();
     }

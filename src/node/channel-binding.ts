@@ -23,6 +23,7 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ChannelBindingProvider, ChannelBindingType } from '../channel-binding/provider.js';
 import { SASLError } from '../core/errors.js';
+import type { ServerConnection } from '../server/mechanism.js';
 
 /** Which end of the TLS connection a socket is. */
 export type TlsRole = 'client' | 'server';
@@ -427,21 +428,32 @@ export function channelBindingProvider(socket: TLSSocket, type: ChannelBindingTy
 }
 
 /**
- * Every available channel-binding type of `socket`, as providers keyed by
- * type name: what a server passes to saslkit's server framework so that
- * SCRAM-PLUS can verify whichever type the client chose.
+ * Every available channel-binding type of `socket` as server-side providers,
+ * strongest first: the shape of `ServerConnection.channelBindings` in
+ * `saslkit/server`, so that SCRAM-PLUS can verify whichever type the client
+ * chose.
  *
  * @param socket - a TLS socket whose handshake is complete (server side)
- * @param options - see {@link TlsChannelBindingOptions}
- * @returns a map from type name to provider; empty on a plaintext connection
+ * @param options - see {@link TlsChannelBindingOptions}; `role` defaults to `'server'`
+ * @returns the providers; empty before the handshake
  */
-export function serverChannelBindings(socket: TLSSocket, options: TlsChannelBindingOptions = {}): Map<ChannelBindingType, ChannelBindingProvider> {
-  const role: TlsRole = options.role ?? 'server';
-  const map = new Map<ChannelBindingType, ChannelBindingProvider>();
-  for (const type of availableChannelBindings(socket, { ...options, role })) {
-    map.set(type, channelBindingProvider(socket, type, { ...options, role }));
-  }
-  return map;
+export function serverChannelBindings(socket: TLSSocket, options: TlsChannelBindingOptions = {}): ChannelBindingProvider[] {
+  const withRole = { ...options, role: options.role ?? ('server' as const) };
+  return availableChannelBindings(socket, withRole).map((type) => channelBindingProvider(socket, type, withRole));
+}
+
+/**
+ * The `ServerConnection` (see `saslkit/server`) of a server-side socket:
+ * secure and with its channel bindings when it is a TLS socket whose
+ * handshake is complete, else insecure without bindings.
+ *
+ * @param socket - the accepted socket (plain, or TLS after the handshake)
+ * @param options - see {@link TlsChannelBindingOptions}
+ * @returns what to pass to `SASLServer.advertise` and `SASLServer.start`
+ */
+export function serverConnectionOf(socket: Socket, options: TlsChannelBindingOptions = {}): ServerConnection {
+  if ((socket as TLSSocket).encrypted !== true) return { secure: false, channelBindings: [] };
+  return { secure: true, channelBindings: serverChannelBindings(socket as TLSSocket, options) };
 }
 
 /** Options of {@link channelBindingFor}. */

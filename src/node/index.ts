@@ -21,6 +21,7 @@ export {
   availableChannelBindings,
   channelBindingProvider,
   serverChannelBindings,
+  serverConnectionOf,
   channelBindingFor,
   defaultChannelBindingType,
   type TlsRole,
