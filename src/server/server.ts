@@ -135,13 +135,14 @@ export class SASLServer {
    * step fails: `encryption-required` for PLAIN on an insecure connection,
    * else `invalid-mechanism`.
    *
-   * @param mechanism - the mechanism name the client sent
+   * @param mechanism - the mechanism name the client sent (ASCII case-insensitive)
    * @param connection - the connection
    * @param options - per-protocol options, see {@link ExchangeOptions}
    */
   start(mechanism: string, connection: ServerConnection, options: ExchangeOptions = {}): ServerExchange {
     const available = this.#available(connection);
-    const name = typeof mechanism === 'string' ? mechanism : '';
+    // Names are registered in upper case; some protocols (IMAP) send them in any case.
+    const name = typeof mechanism === 'string' ? mechanism.replace(/[a-z]/g, (c) => c.toUpperCase()) : '';
     const chosen = available.find((m) => m.name === name);
     const setup = {
       mechanism: name,
