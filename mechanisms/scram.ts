@@ -252,7 +252,11 @@ function verifyServerFinal(payload: Uint8Array, expected: Uint8Array): void {
   const attrs = parseAttributes(serverFinal, 'server-final-message');
   const first = attrs[0]!;
   if (first.name === 'e') {
-    throw new AuthenticationFailure(first.value, `SCRAM: the server reported an error: ${first.value}`);
+    // RFC 5802's server-error-values are short tokens; anything else is
+    // reported as 'other-error' so a hostile server cannot put arbitrary
+    // text (newlines, megabytes) into the caller's logs.
+    const value = /^[a-z0-9-]{1,64}$/.test(first.value) ? first.value : 'other-error';
+    throw new AuthenticationFailure(value, `SCRAM: the server reported an error: ${value}`);
   }
   const signature = decodeBase64Field(expectAttribute(attrs, 0, 'v', 'server-final-message'), 'server signature');
   checkExtensions(attrs, 1, 'server-final-message');

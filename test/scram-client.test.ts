@@ -556,3 +556,19 @@ describe('SCRAM client: server-final rejections', () => {
     }
   });
 });
+
+describe('SCRAM client: hostile e= values are not echoed', () => {
+  it('maps an e= value outside the RFC token syntax to other-error', async () => {
+    const { SASLStateMachine, SCRAM, AuthenticationFailure } = await import('../src/index.js');
+    const { ScriptedInterface } = await import('./helpers/scripted.js');
+    const intf = new ScriptedInterface([
+      { reply: ['challenge', 'r=abcdefSERVER,s=QSXCR+Q6sek8bf92,i=4096'] },
+      { reply: ['challenge', 'e=Line one\u2028Line two ' + 'x'.repeat(1000)] },
+    ]);
+    const scram = new SCRAM(() => ['user', 'pencil'], { generateNonce: () => 'abcdef' });
+    const err = await scram.authenticate(new SASLStateMachine(intf), 'SCRAM-SHA-1').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthenticationFailure);
+    expect((err as InstanceType<typeof AuthenticationFailure>).opaqueError).toBe('other-error');
+    expect((err as Error).message.length).toBeLessThan(200);
+  });
+});
