@@ -9,6 +9,8 @@ import { SASLError } from '../core/errors.js';
 /** Raised for transport problems: timeout, closed connection, oversize line. */
 export class TransportError extends SASLError {
   /**
+   * Create a transport error (condition `null`: it is raised locally).
+   *
    * @param text - what went wrong
    */
   constructor(text: string) {
@@ -49,6 +51,8 @@ export class LineBuffer {
   readonly #onFail: (err: Error) => void;
 
   /**
+   * Make an empty buffer.
+   *
    * @param options - see {@link LineBufferOptions}
    * @param onFail - called once, with the first error
    */

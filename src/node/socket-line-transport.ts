@@ -32,6 +32,8 @@ export class SocketLineTransport implements LineTransport {
   readonly #onError = (err: Error): void => this.#lines.fail(new TransportError(`socket error: ${err.message}`));
 
   /**
+   * Take over a connected socket (listeners are attached at once).
+   *
    * @param socket - a connected socket (plain or TLS)
    * @param options - see {@link SocketLineTransportOptions}
    */

@@ -41,6 +41,8 @@ export class StreamLineTransport implements LineTransport {
   };
 
   /**
+   * Connect to a pair of streams (listeners are attached at once).
+   *
    * @param readable - where lines come from
    * @param writable - where lines go, or `null` for a read-only channel (e.g. a stderr)
    * @param options - see {@link StreamLineTransportOptions}

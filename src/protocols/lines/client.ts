@@ -69,6 +69,8 @@ export class LinesSASLInterface extends SASLInterface {
   #phase: Phase = 'initial';
 
   /**
+   * Make an interface for one exchange with one gsasl server process.
+   *
    * @param data - the data lines: gsasl's stdout to read, its stdin to write
    * @param status - gsasl's status channel, e.g. `new GsaslDiagnostics(stderrLines)`
    * @param options - see {@link LinesClientOptions}

@@ -24,7 +24,7 @@ export function encodeLine(message: Uint8Array): string {
  *
  * @param line - the line, without its terminator
  * @param what - what the line carries, for the error message
- * @throws {@link SASLFailure} with condition `incorrect-encoding` on bad base64
+ * @throws `SASLFailure` with condition `incorrect-encoding` on bad base64
  */
 export function decodeLine(line: string, what = 'SASL message'): Uint8Array {
   if (line.length === 0) return new Uint8Array(0);
@@ -40,7 +40,7 @@ const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
  *
  * @param name - the mechanism name
  * @returns the name
- * @throws {@link SASLFailure} with condition `invalid-mechanism` for anything else
+ * @throws `SASLFailure` with condition `invalid-mechanism` for anything else
  */
 export function checkMechanismName(name: string): string {
   if (typeof name !== 'string' || !MECHANISM_NAME.test(name)) {

@@ -9,6 +9,6 @@
  */
 export type { LineTransport } from '../transport.js';
 export { encodeLine, decodeLine, checkMechanismName, quotePeerText } from './format.js';
-export { GsaslDiagnostics, gsaslErrorCondition, type PeerStatus, type PeerStatusEvent, type LineReader } from './status.js';
+export { GsaslDiagnostics, gsaslErrorCondition, type PeerStatus, type PeerStatusEvent, type PeerOutputEvent, type PeerFinishedEvent, type PeerFailedEvent, type LineReader } from './status.js';
 export { LinesSASLInterface, type LinesClientOptions } from './client.js';
 export { serveLines, type LinesServerExchange, type LinesServerOptions, type LinesServerResult } from './server.js';

@@ -68,7 +68,7 @@ export type LinesServerResult = ServerSuccess | ServerFailure;
  *   e.g. `(m) => server.start(m, { secure: true })`
  * @param options - see {@link LinesServerOptions}
  * @returns the exchange's success (with the outcome) or a failure
- * @throws {@link SASLError} only for invalid `options`
+ * @throws `SASLError` only for invalid `options`
  */
 export async function serveLines(
   transport: LineTransport,

@@ -9,14 +9,30 @@
  */
 import type { SASLCondition } from '../../core/conditions.js';
 
+/** The peer has written (or is writing) its next data line. */
+export interface PeerOutputEvent {
+  /** Discriminant. */
+  readonly kind: 'output';
+}
+
+/** The peer considers the exchange finished and successful. */
+export interface PeerFinishedEvent {
+  /** Discriminant. */
+  readonly kind: 'finished';
+}
+
+/** The peer failed the exchange (or went away without a verdict). */
+export interface PeerFailedEvent {
+  /** Discriminant. */
+  readonly kind: 'failed';
+  /** The condition, derived from the peer's message. */
+  readonly condition: SASLCondition;
+  /** The peer's message (printable ASCII, bounded) or why there was none. */
+  readonly text: string;
+}
+
 /** What the peer reports next, out of band of the data lines. */
-export type PeerStatusEvent =
-  /** The peer has written (or is writing) its next data line. */
-  | { readonly kind: 'output' }
-  /** The peer considers the exchange finished and successful. */
-  | { readonly kind: 'finished' }
-  /** The peer failed the exchange (or went away without a verdict). */
-  | { readonly kind: 'failed'; readonly condition: SASLCondition; readonly text: string };
+export type PeerStatusEvent = PeerOutputEvent | PeerFinishedEvent | PeerFailedEvent;
 
 /**
  * A source of {@link PeerStatusEvent}s, read in step with the data lines:
@@ -84,6 +100,8 @@ export class GsaslDiagnostics implements PeerStatus {
   readonly #seen: string[] = [];
 
   /**
+   * Read gsasl's diagnostics from `stderr`.
+   *
    * @param stderr - gsasl's stderr, as lines
    */
   constructor(stderr: LineReader) {
