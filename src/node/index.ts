@@ -30,3 +30,5 @@ export {
   type ChannelBindingForOptions,
   type EndPointHash,
 } from './channel-binding.js';
+export { connectSmtp, authenticateSmtp, SmtpConnection, type SmtpConnectOptions, type SmtpAuthenticateOptions, type SmtpSecurity } from './smtp-client.js';
+export { startSmtpServer, type NodeSmtpServerOptions, type RunningSmtpServer } from './smtp-server.js';
