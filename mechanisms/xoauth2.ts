@@ -6,13 +6,21 @@
  *
  * @module
  */
-import { utf8Encode } from '../src/core/bytes.js';
+import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
 import { AuthenticationFailure, SASLError, SASLFailure } from '../src/core/errors.js';
 import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
-import { parseOAuthError } from './oauthbearer.js';
+import {
+  challenge,
+  failure,
+  type MechanismStep,
+  type ServerMechanism,
+  type ServerMechanismContext,
+  type ServerMechanismSession,
+} from '../src/server/mechanism.js';
+import { bearerToken, judge, parseKvPairs, parseOAuthError, type OAuthTokenValidator } from './oauthbearer.js';
 
 /**
  * Build the XOAUTH2 client message.
@@ -77,5 +85,74 @@ export class XOAUTH2 extends SASLMechanism<'XOAUTH2'> {
       throw new AuthenticationFailure(condition, `XOAUTH2: the server refused the token (status ${error.status})`);
     }
     throw new SASLFailure(null, 'XOAUTH2: protocol violation: unexpected server answer');
+  }
+}
+
+// Server side
+
+/** Options of {@link XOAUTH2Server}. */
+export interface XOAUTH2ServerOptions {
+  /** Decides whether a token is good and whose it is. */
+  readonly validateToken: OAuthTokenValidator;
+}
+
+/**
+ * XOAUTH2, server side: `user=` and `auth=Bearer` go to your
+ * {@link OAuthTokenValidator}; a refused token gets a JSON error challenge,
+ * and the exchange fails with `not-authorized` after the client's (empty)
+ * answer. The outcome's authcid is the validator's, never `user=` unchecked.
+ */
+export class XOAUTH2Server implements ServerMechanism {
+  /** `'XOAUTH2'`. */
+  readonly name = 'XOAUTH2';
+  /** 45: just below OAUTHBEARER. */
+  readonly strength = 45;
+  /** True: a bearer token is as good as a password to whoever sees it. */
+  readonly plaintext = true;
+  /** False. */
+  readonly channelBinding = false;
+  readonly #options: XOAUTH2ServerOptions;
+
+  /**
+   * @param options - see {@link XOAUTH2ServerOptions}
+   */
+  constructor(options: XOAUTH2ServerOptions) {
+    if (typeof options?.validateToken !== 'function') throw new SASLError(null, 'invalid argument', 'XOAUTH2Server needs validateToken');
+    this.#options = options;
+  }
+
+  /**
+   * Begin one exchange.
+   *
+   * @param _context - unused: tokens are checked by the validator
+   */
+  start(_context: ServerMechanismContext): ServerMechanismSession {
+    const options = this.#options;
+    let phase: 'start' | 'wait' | 'refused' | 'done' = 'start';
+    return {
+      async next(response: Uint8Array | null): Promise<MechanismStep> {
+        if (phase === 'done') throw new SASLFailure('malformed-request', 'XOAUTH2: the exchange is over');
+        if (phase === 'refused') {
+          phase = 'done';
+          return failure('not-authorized', 'XOAUTH2: the token was refused');
+        }
+        if (response === null) {
+          if (phase === 'wait') return failure('malformed-request', 'XOAUTH2: expected the client message');
+          phase = 'wait';
+          return challenge(new Uint8Array(0));
+        }
+        phase = 'done';
+        const pairs = parseKvPairs(utf8Decode(response), 'XOAUTH2');
+        const user = pairs.get('user');
+        if (!user) return failure('malformed-request', 'XOAUTH2: missing user=');
+        const token = bearerToken(pairs.get('auth'), 'XOAUTH2');
+        const step = await judge(options.validateToken, { token, user, host: null, port: null }, null, undefined);
+        if ('refused' in step) {
+          phase = 'refused';
+          return challenge(step.refused);
+        }
+        return step;
+      },
+    };
   }
 }

@@ -59,3 +59,12 @@ export {
   type SCRAMServerSetOptions,
   type ScramServerError,
 } from '../../mechanisms/scram.js';
+export { CRAMMD5Server, type CRAMMD5ServerOptions } from '../../mechanisms/cram-md5.js';
+export {
+  OAUTHBEARERServer,
+  type OAUTHBEARERServerOptions,
+  type OAuthTokenRequest,
+  type OAuthTokenValidator,
+  type OAuthTokenVerdict,
+} from '../../mechanisms/oauthbearer.js';
+export { XOAUTH2Server, type XOAUTH2ServerOptions } from '../../mechanisms/xoauth2.js';
