@@ -30,6 +30,7 @@ import {
   scramServerMechanisms,
   type ServerConnection,
 } from '../src/server/index.js';
+import { loginToGsasl, serveGsaslClient } from '../docs/examples/gsasl-lines.js';
 import { describeWithPeers } from './helpers/peers.js';
 
 const USER = 'user';
@@ -153,6 +154,23 @@ describeWithPeers('gsasl interop (base64 lines over pipes)', ['gsasl'], () => {
       const used = await authenticate(intf, ['PLAIN', 'SCRAM-SHA-1', 'SCRAM-SHA-256'], [new SCRAM(credentials), new PLAIN(credentials)]);
       expect(used).toBe('SCRAM-SHA-256');
       expect((await child.stop()).code).toBe(0);
+    }, TIMEOUT);
+  });
+
+  describe('the guide\'s example (docs/examples/gsasl-lines.ts)', () => {
+    it('loginToGsasl: SCRAM-SHA-256 with the right password, AuthenticationFailure with a wrong one', async () => {
+      expect(await loginToGsasl(credentials, PASSWORD)).toBe('SCRAM-SHA-256');
+      await expect(loginToGsasl(wrongCredentials, PASSWORD)).rejects.toBeInstanceOf(AuthenticationFailure);
+    }, TIMEOUT);
+
+    it('serveGsaslClient: gsasl picks SCRAM-SHA-256 from the offer; a wrong password fails', async () => {
+      const store = new MemoryCredentialStore();
+      await store.addUser(USER, PASSWORD, { hashes: ['SHA-256'], iterations: ITERATIONS });
+      const server = new SASLServer({ mechanisms: [...scramServerMechanisms({ hashes: ['SHA-256'] }), new PLAINServer()], credentials: store });
+      const ok = await serveGsaslClient(server, ['-a', USER, '-p', PASSWORD]);
+      expect(ok).toMatchObject({ kind: 'success', outcome: { mechanism: 'SCRAM-SHA-256', authcid: USER } });
+      const bad = await serveGsaslClient(server, ['-a', USER, '-p', WRONG]);
+      expect(bad).toMatchObject({ kind: 'failure', condition: 'not-authorized' });
     }, TIMEOUT);
   });
 
