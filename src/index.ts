@@ -6,7 +6,7 @@
  * Node-only code (TLS channel binding, sockets, the CLI) has its own entry
  * points.
  *
- * @packageDocumentation
+ * @module saslkit
  */
 export { SASLState, stateFromReply, type NextStateTuple, type ReplyState } from './core/state.js';
 export { SASLError, SASLFailure, AuthenticationFailure, promoteCredentialFailure } from './core/errors.js';

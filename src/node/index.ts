@@ -2,7 +2,7 @@
  * saslkit/node: Node-only helpers: TLS channel binding, socket transports and
  * connect helpers for the protocol adapters.
  *
- * @packageDocumentation
+ * @module saslkit/node
  */
 export { SocketLineTransport, TransportError, type SocketLineTransportOptions } from './socket-line-transport.js';
 export { LineBuffer, type LineBufferOptions } from './line-buffer.js';

@@ -11,7 +11,7 @@
  *
  * See the guide "Running a SASL server" (docs/server.md).
  *
- * @packageDocumentation
+ * @module saslkit/server
  */
 export { SASLServer, type SASLServerOptions } from './server.js';
 export {

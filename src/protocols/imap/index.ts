@@ -1,6 +1,6 @@
 /**
  * saslkit: IMAP (RFC 9051, RFC 4959) client SASLInterface and server adapter.
  *
- * @packageDocumentation
+ * @module saslkit/imap
  */
 export {};

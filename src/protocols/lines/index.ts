@@ -5,7 +5,7 @@
  * this format) authenticate against a saslkit server. See the guide
  * `docs/protocol-adapter.md`, "Second worked example".
  *
- * @packageDocumentation
+ * @module saslkit/lines
  */
 export type { LineTransport } from '../transport.js';
 export { encodeLine, decodeLine, checkMechanismName, quotePeerText } from './format.js';

@@ -7,7 +7,7 @@
  * `LineTransport`; `saslkit/node` has the socket helpers. See the guide
  * "SMTP" (docs/smtp.md).
  *
- * @packageDocumentation
+ * @module saslkit/smtp
  */
 export type { LineTransport } from '../transport.js';
 export {

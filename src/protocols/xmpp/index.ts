@@ -1,6 +1,6 @@
 /**
  * saslkit: XMPP (RFC 6120 §6) client SASLInterface and server adapter.
  *
- * @packageDocumentation
+ * @module saslkit/xmpp
  */
 export {};
