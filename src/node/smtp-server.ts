@@ -103,7 +103,8 @@ export async function startSmtpServer(options: NodeSmtpServerOptions): Promise<R
   };
 
   const server = options.implicitTLS
-    ? tls.createServer({ secureContext: secureContext!, requestCert: options.tls?.requestCert ?? false, rejectUnauthorized: false }, (s) =>
+    ? // tls.Server builds its context from the key/cert options (it ignores `secureContext`)
+      tls.createServer({ ...options.tls, requestCert: options.tls?.requestCert ?? false, rejectUnauthorized: options.tls?.rejectUnauthorized ?? false }, (s) =>
         serve(s, connectionOf(s, options.channelBinding)),
       )
     : net.createServer((s) => serve(s, { secure: false }));
