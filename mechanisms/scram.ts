@@ -671,8 +671,11 @@ export class SCRAMServer implements ServerMechanism {
   readonly #config: ScramServerConfig;
 
   /**
+   * Configure the mechanism for one hash.
+   *
    * @param hash - the SCRAM hash; default `'SHA-256'`
    * @param options - see {@link SCRAMServerOptions}
+   * @throws {@link SASLError} for an unsupported hash or a bad option
    */
   constructor(hash: HashName = 'SHA-256', options: SCRAMServerOptions = {}) {
     this.#config = resolveServerOptions(hash, false, options);
@@ -709,8 +712,11 @@ export class SCRAMPLUSServer implements ServerMechanism {
   readonly #config: ScramServerConfig;
 
   /**
+   * Configure the mechanism for one hash.
+   *
    * @param hash - the SCRAM hash; default `'SHA-256'`
    * @param options - see {@link SCRAMServerOptions}
+   * @throws {@link SASLError} for an unsupported hash or a bad option
    */
   constructor(hash: HashName = 'SHA-256', options: SCRAMServerOptions = {}) {
     this.#config = resolveServerOptions(hash, true, options);

@@ -43,6 +43,8 @@ export class LoopbackInterface extends SASLInterface {
   readonly results: ServerResult[] = [];
 
   /**
+   * Connect a client state machine to `server` as if over `connection`.
+   *
    * @param server - the server
    * @param connection - what the server is told about the "connection"
    * @param options - see {@link LoopbackOptions}

@@ -81,6 +81,8 @@ export class SASLServer {
   readonly #onInternalError: ((err: unknown) => void) | null;
 
   /**
+   * Configure the server.
+   *
    * @param options - see {@link SASLServerOptions}
    * @throws {@link SASLError} for invalid options (e.g. two mechanisms with one name)
    */
