@@ -57,6 +57,8 @@ export class SmtpConnection {
   readonly transport: SocketLineTransport;
 
   /**
+   * Wrap an open connection; {@link connectSmtp} makes one.
+   *
    * @param client - the client
    * @param transport - its transport
    */

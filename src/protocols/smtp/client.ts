@@ -46,6 +46,8 @@ export class SmtpReplyError extends SASLError {
   readonly reply: SmtpReply;
 
   /**
+   * Create the error.
+   *
    * @param command - the command's verb, e.g. `'EHLO'`
    * @param reply - the reply received
    */
@@ -75,6 +77,8 @@ export class SmtpClient {
   #ehloDomain: string | null = null;
 
   /**
+   * Wrap a connection.
+   *
    * @param transport - a connected transport, before the server's greeting
    * @param options - see {@link SmtpClientOptions}
    */
@@ -187,6 +191,8 @@ export class SmtpSASLInterface extends SASLInterface {
   #inExchange = false;
 
   /**
+   * Create the interface.
+   *
    * @param client - the SMTP client whose connection to use
    */
   constructor(client: SmtpClient) {

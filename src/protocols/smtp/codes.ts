@@ -16,31 +16,46 @@ export interface SmtpStatus {
   readonly text: string;
 }
 
-/** The replies an SMTP AUTH server sends, by meaning (RFC 4954 §4 and §6). */
-export const SMTP_AUTH_STATUS = {
+/** The replies of {@link SMTP_AUTH_STATUS}, by meaning. */
+export interface SmtpAuthStatuses {
   /** 235: authentication succeeded. */
-  success: { code: 235, enhanced: '2.7.0', text: 'Authentication successful' },
+  readonly success: SmtpStatus;
   /** 432: a password transition is needed. */
-  passwordTransition: { code: 432, enhanced: '4.7.12', text: 'A password transition is needed' },
+  readonly passwordTransition: SmtpStatus;
   /** 454: temporary failure. */
-  temporary: { code: 454, enhanced: '4.7.0', text: 'Temporary authentication failure' },
+  readonly temporary: SmtpStatus;
   /** 500: a line of the exchange was too long. */
-  lineTooLong: { code: 500, enhanced: '5.5.6', text: 'Authentication exchange line is too long' },
+  readonly lineTooLong: SmtpStatus;
   /** 501: the client's data could not be decoded or parsed. */
-  malformed: { code: 501, enhanced: '5.5.2', text: 'Cannot decode response' },
+  readonly malformed: SmtpStatus;
   /** 501: the client cancelled the exchange with `*`. */
-  aborted: { code: 501, enhanced: '5.7.0', text: 'Authentication aborted' },
+  readonly aborted: SmtpStatus;
   /** 503: AUTH out of sequence (already authenticated, or in a transaction). */
-  badSequence: { code: 503, enhanced: '5.5.1', text: 'Bad sequence of commands' },
+  readonly badSequence: SmtpStatus;
   /** 504: unknown or unavailable mechanism. */
-  invalidMechanism: { code: 504, enhanced: '5.5.4', text: 'Unrecognized authentication type' },
+  readonly invalidMechanism: SmtpStatus;
   /** 534: mechanism too weak for this user. */
-  tooWeak: { code: 534, enhanced: '5.7.9', text: 'Authentication mechanism is too weak' },
+  readonly tooWeak: SmtpStatus;
   /** 535: credentials invalid. */
-  invalidCredentials: { code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' },
+  readonly invalidCredentials: SmtpStatus;
   /** 538: the mechanism needs an encrypted connection. */
+  readonly encryptionRequired: SmtpStatus;
+}
+
+/** The replies an SMTP AUTH server sends, by meaning (RFC 4954 §4 and §6). */
+export const SMTP_AUTH_STATUS: SmtpAuthStatuses = Object.freeze({
+  success: { code: 235, enhanced: '2.7.0', text: 'Authentication successful' },
+  passwordTransition: { code: 432, enhanced: '4.7.12', text: 'A password transition is needed' },
+  temporary: { code: 454, enhanced: '4.7.0', text: 'Temporary authentication failure' },
+  lineTooLong: { code: 500, enhanced: '5.5.6', text: 'Authentication exchange line is too long' },
+  malformed: { code: 501, enhanced: '5.5.2', text: 'Cannot decode response' },
+  aborted: { code: 501, enhanced: '5.7.0', text: 'Authentication aborted' },
+  badSequence: { code: 503, enhanced: '5.5.1', text: 'Bad sequence of commands' },
+  invalidMechanism: { code: 504, enhanced: '5.5.4', text: 'Unrecognized authentication type' },
+  tooWeak: { code: 534, enhanced: '5.7.9', text: 'Authentication mechanism is too weak' },
+  invalidCredentials: { code: 535, enhanced: '5.7.8', text: 'Authentication credentials invalid' },
   encryptionRequired: { code: 538, enhanced: '5.7.11', text: 'Encryption required for requested authentication mechanism' },
-} as const satisfies Record<string, SmtpStatus>;
+});
 
 /**
  * The reply a server sends for a failure condition. Conditions that SMTP has

@@ -21,6 +21,8 @@ export class EhloResponse {
   readonly extensions: ReadonlyMap<string, readonly string[]>;
 
   /**
+   * Hold a parsed EHLO reply; use {@link parseEhlo} to make one.
+   *
    * @param domain - the server's name
    * @param greeting - free text after the name
    * @param extensions - keyword (upper case) → parameters

@@ -25,7 +25,7 @@ export {
   type SmtpReplyLimits,
 } from './reply.js';
 export { EhloResponse, parseEhlo } from './ehlo.js';
-export { SMTP_AUTH_STATUS, statusForCondition, conditionForReply, type SmtpStatus } from './codes.js';
+export { SMTP_AUTH_STATUS, statusForCondition, conditionForReply, type SmtpStatus, type SmtpAuthStatuses } from './codes.js';
 export {
   SmtpClient,
   SmtpSASLInterface,

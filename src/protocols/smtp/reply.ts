@@ -58,6 +58,8 @@ export const DEFAULT_MAX_REPLY_LINE_LENGTH = 16_384;
 /** A reply that breaks RFC 5321's syntax or a configured bound. */
 export class SmtpProtocolError extends SASLError {
   /**
+   * Create the error.
+   *
    * @param text - what was wrong (never echoes secrets; at most a short excerpt)
    */
   constructor(text: string) {
@@ -128,6 +130,8 @@ export class SmtpReplyParser {
   #lines: string[] = [];
 
   /**
+   * Create a parser with the given bounds.
+   *
    * @param limits - see {@link SmtpReplyLimits}
    */
   constructor(limits: SmtpReplyLimits = {}) {

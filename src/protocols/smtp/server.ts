@@ -119,6 +119,8 @@ export class SmtpServerSession {
   #closed = false;
 
   /**
+   * Prepare a session; nothing is sent until {@link SmtpServerSession.run}.
+   *
    * @param transport - the client's connection (any {@link LineTransport})
    * @param options - see {@link SmtpServerSessionOptions}
    */
