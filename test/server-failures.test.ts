@@ -453,6 +453,27 @@ describe('server: mechanism selection and bounds', () => {
     expect(() => server.advertise({ secure: true, channelBindings: [{}] } as unknown as ServerConnection)).toThrow(SASLError);
   });
 
+  it('a custom mechanism needs only name, strength, flags and next(); a broken one fails safely', async () => {
+    const errors: unknown[] = [];
+    const echo = {
+      name: 'X-ECHO',
+      strength: 1,
+      plaintext: false,
+      channelBinding: false,
+      start: () => ({
+        next: async (r: Uint8Array | null) =>
+          r === null ? { kind: 'challenge' as const, data: enc('who?') } : { kind: 'done' as const, data: null, identity: { authcid: dec(r), authzid: null, channelBinding: null } },
+      }),
+    };
+    const broken = { ...echo, name: 'X-BROKEN', start: () => { throw new Error('bug'); } };
+    const server = new SASLServer({ mechanisms: [echo, broken], onInternalError: (e) => errors.push(e) });
+    const results = await feed(server.start('X-ECHO', TLS), [null, 'zoe']);
+    expect(results.at(-1)).toMatchObject({ kind: 'success', outcome: { mechanism: 'X-ECHO', authcid: 'zoe', authzid: 'zoe' } });
+    expectFailure((await feed(server.start('X-BROKEN', TLS), [null]))[0], 'temporary-auth-failure');
+    expect(errors).toHaveLength(1);
+    expect(() => new SASLServer({ mechanisms: [{ ...echo, name: 'x-lower' }] })).toThrow(SASLError);
+  });
+
   it('an empty default store knows nobody', async () => {
     const server = new SASLServer({ mechanisms: [new PLAINServer()] });
     expectFailure((await feed(server.start('PLAIN', TLS), ['\0user\0pencil']))[0], 'not-authorized');

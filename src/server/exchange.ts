@@ -73,7 +73,8 @@ export interface ExchangeOptions {
 /** @internal what {@link SASLServer} hands to a new exchange */
 export interface ExchangeSetup {
   readonly mechanism: string;
-  readonly session: ServerMechanismSession | ServerFailure;
+  /** The mechanism's session, or the failure the first step must give (mechanism not available). */
+  readonly session: { readonly ok: true; readonly session: ServerMechanismSession } | { readonly ok: false; readonly refusal: ServerFailure };
   readonly connection: ServerConnection;
   readonly authorize: Authorizer;
   readonly maxMessageSize: number;
@@ -150,8 +151,9 @@ export class ServerExchange {
       if (response!.length !== 0) return this.#end(failure('malformed-request', 'expected an empty response to the final challenge'));
       return this.#end({ ...success, data: null });
     }
-    const session = this.#setup.session;
-    if ('kind' in session) return this.#end(session);
+    const setup = this.#setup.session;
+    if (!setup.ok) return this.#end(setup.refusal);
+    const session = setup.session;
 
     this.#phase = 'busy';
     let step: MechanismStep;

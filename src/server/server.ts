@@ -161,15 +161,21 @@ export class SASLServer {
         configured?.plaintext && !connection.secure
           ? failure('encryption-required', `${name} needs an encrypted connection`)
           : failure('invalid-mechanism', `mechanism not available: ${name.slice(0, 20)}`);
-      return new ServerExchange({ ...setup, session: refusal });
+      return new ServerExchange({ ...setup, session: { ok: false, refusal } });
     }
-    const session = chosen.start({
-      connection,
-      credentials: this.#credentials,
-      advertised: available.map((m) => m.name),
-      secret: this.#secret,
-    });
-    return new ServerExchange({ ...setup, session });
+    try {
+      const session = chosen.start({
+        connection,
+        credentials: this.#credentials,
+        advertised: available.map((m) => m.name),
+        secret: this.#secret,
+      });
+      return new ServerExchange({ ...setup, session: { ok: true, session } });
+    } catch (err) {
+      // A broken mechanism must not take the adapter down with it.
+      this.#onInternalError?.(err);
+      return new ServerExchange({ ...setup, session: { ok: false, refusal: failure('temporary-auth-failure', 'internal error') } });
+    }
   }
 
   #available(connection: ServerConnection): ServerMechanism[] {
