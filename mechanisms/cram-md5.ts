@@ -131,6 +131,8 @@ export class CRAMMD5Server implements ServerMechanism {
   readonly #options: CRAMMD5ServerOptions;
 
   /**
+   * Configure the CRAM-MD5 server mechanism.
+   *
    * @param options - see {@link CRAMMD5ServerOptions}
    */
   constructor(options: CRAMMD5ServerOptions) {

@@ -269,6 +269,8 @@ export class OAUTHBEARERServer implements ServerMechanism {
   readonly #options: OAUTHBEARERServerOptions;
 
   /**
+   * Configure the OAUTHBEARER server mechanism.
+   *
    * @param options - see {@link OAUTHBEARERServerOptions}
    */
   constructor(options: OAUTHBEARERServerOptions) {

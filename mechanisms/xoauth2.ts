@@ -114,6 +114,8 @@ export class XOAUTH2Server implements ServerMechanism {
   readonly #options: XOAUTH2ServerOptions;
 
   /**
+   * Configure the XOAUTH2 server mechanism.
+   *
    * @param options - see {@link XOAUTH2ServerOptions}
    */
   constructor(options: XOAUTH2ServerOptions) {

@@ -59,6 +59,8 @@ export const TLS_EXPORTER_LENGTH = 32;
 /** Raised when a channel-binding type cannot be given for a connection. */
 export class ChannelBindingError extends SASLError {
   /**
+   * Create the error.
+   *
    * @param text - why no binding data can be given
    */
   constructor(text: string) {
@@ -115,6 +117,8 @@ export class TlsUniqueBinding implements ChannelBindingProvider {
   readonly #role: TlsRole;
 
   /**
+   * Give the `tls-unique` binding data of `socket`.
+   *
    * @param socket - the connected TLS socket the exchange runs over
    * @param options - see {@link TlsChannelBindingOptions}
    */
@@ -152,6 +156,8 @@ export class TlsExporterBinding implements ChannelBindingProvider {
   readonly #allowTls12: boolean;
 
   /**
+   * Give the `tls-exporter` binding data of `socket`.
+   *
    * @param socket - the connected TLS socket the exchange runs over
    * @param options - see {@link TlsChannelBindingOptions}
    */
@@ -192,6 +198,8 @@ export class TlsServerEndPointBinding implements ChannelBindingProvider {
   readonly #role: TlsRole;
 
   /**
+   * Give the `tls-server-end-point` binding data of `socket`.
+   *
    * @param socket - the connected TLS socket the exchange runs over
    * @param options - see {@link TlsChannelBindingOptions}
    */
