@@ -32,3 +32,5 @@ export {
 } from './channel-binding.js';
 export { connectSmtp, authenticateSmtp, SmtpConnection, type SmtpConnectOptions, type SmtpAuthenticateOptions, type SmtpSecurity } from './smtp-client.js';
 export { startSmtpServer, type NodeSmtpServerOptions, type RunningSmtpServer } from './smtp-server.js';
+export { connectLineTransport, tlsOptionsFor, type ConnectOptions, type ConnectionSecurity } from './connect.js';
+export { ImapClientSession, type ImapConnectOptions } from './imap-client.js';

@@ -1,0 +1,94 @@
+/**
+ * Connecting to a server over `net` or `tls` as a {@link SocketLineTransport}:
+ * the shared first step of the Node protocol helpers (IMAP, SMTP, ...).
+ *
+ * @module
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { SocketLineTransport, TransportError, type SocketLineTransportOptions } from './socket-line-transport.js';
+
+/**
+ * How a connection is secured:
+ * - `'implicit'`: TLS from the first byte (IMAPS 993, SMTPS 465);
+ * - `'starttls'`: plaintext first, upgraded by the protocol's STARTTLS
+ *   command (the protocol helper does the upgrade; it fails if the server
+ *   cannot);
+ * - `'none'`: plaintext throughout (tests, or a trusted local socket).
+ */
+export type ConnectionSecurity = 'implicit' | 'starttls' | 'none';
+
+/** Options of {@link connectLineTransport}. */
+export interface ConnectOptions extends SocketLineTransportOptions {
+  /** Host name or address. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** See {@link ConnectionSecurity}. Default `'starttls'`. */
+  readonly security?: ConnectionSecurity;
+  /**
+   * Options for `tls.connect` (e.g. `ca`, `minVersion`, `maxVersion`,
+   * `rejectUnauthorized`), for implicit TLS and STARTTLS. `servername`
+   * defaults to `host` when it is a name.
+   */
+  readonly tls?: tls.ConnectionOptions;
+  /** Local address to connect from (default: chosen by the system). */
+  readonly localAddress?: string;
+  /** Milliseconds to wait for the TCP connection (and TLS handshake). Default 10000. */
+  readonly connectTimeoutMs?: number;
+}
+
+/**
+ * The `tls.connect` options for `options`: the caller's TLS options, with
+ * SNI set to the host unless it is an IP address.
+ *
+ * @param options - the connect options
+ */
+export function tlsOptionsFor(options: ConnectOptions): tls.ConnectionOptions {
+  const servername = options.tls?.servername ?? (net.isIP(options.host) === 0 ? options.host : undefined);
+  return { ...options.tls, ...(servername === undefined ? {} : { servername }) };
+}
+
+/**
+ * Open a TCP connection (with TLS at once for `security: 'implicit'`) and
+ * wrap it in a {@link SocketLineTransport}. On any error or timeout the
+ * socket is destroyed and the promise rejects with a {@link TransportError}.
+ *
+ * @param options - see {@link ConnectOptions}
+ * @returns the transport; for `'starttls'` still plaintext
+ */
+export async function connectLineTransport(options: ConnectOptions): Promise<SocketLineTransport> {
+  const { host, port } = options;
+  if (typeof host !== 'string' || host.length === 0) throw new TransportError('host must be a non-empty string');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TransportError('port must be an integer from 1 to 65535');
+  const timeoutMs = options.connectTimeoutMs ?? 10_000;
+  const implicit = options.security === 'implicit';
+  const local = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
+  const socket = await new Promise<net.Socket>((resolve, reject) => {
+    let settled = false;
+    const s: net.Socket = implicit
+      ? tls.connect({ ...tlsOptionsFor(options), host, port, ...local }, () => done(null))
+      : net.connect({ host, port, ...local }, () => done(null));
+    const timer = setTimeout(() => done(new TransportError(`connecting to ${host}:${port} timed out after ${timeoutMs} ms`)), timeoutMs);
+    const onError = (err: Error): void => done(new TransportError(`connecting to ${host}:${port} failed: ${err.message}`));
+    s.once('error', onError);
+    function done(err: Error | null): void {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      s.off('error', onError);
+      if (err) {
+        s.on('error', () => {}); // late errors after destroy must not crash the process
+        s.destroy();
+        reject(err);
+      } else {
+        resolve(s);
+      }
+    }
+  });
+  const transportOptions: SocketLineTransportOptions = {
+    ...(options.readTimeoutMs === undefined ? {} : { readTimeoutMs: options.readTimeoutMs }),
+    ...(options.maxLineLength === undefined ? {} : { maxLineLength: options.maxLineLength }),
+  };
+  return new SocketLineTransport(socket, transportOptions);
+}

@@ -1,0 +1,196 @@
+/**
+ * The client side of IMAP's SASL profile: `AUTHENTICATE` (RFC 9051 §6.2.2,
+ * RFC 3501 §6.2.2) with initial responses (RFC 4959 `SASL-IR`).
+ *
+ * @module
+ */
+import { base64Decode, base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
+import { SASLError, SASLFailure } from '../../core/errors.js';
+import { SASLInterface } from '../../core/interface.js';
+import type { NextStateTuple } from '../../core/state.js';
+import type { ImapCapabilities } from './capabilities.js';
+import type { ImapClientChannel } from './channel.js';
+import { imapFailureCondition } from './conditions.js';
+import { ImapProtocolError, quoteImapText, type ImapTaggedResponse } from './response.js';
+
+/** Options of {@link ImapSASLInterface}. */
+export interface ImapSASLInterfaceOptions {
+  /**
+   * After a successful AUTHENTICATE, make sure the capabilities are fresh
+   * (they change after login, RFC 9051 §6.2.2): taken from a
+   * `[CAPABILITY ...]` code in the tagged OK or an untagged CAPABILITY if the
+   * server sent one, else asked for with a `CAPABILITY` command. Default true.
+   */
+  readonly refreshCapabilities?: boolean;
+  /**
+   * Send initial responses with the command even if the server does not
+   * advertise `SASL-IR`. Default false: follow the capability.
+   */
+  readonly forceInitialResponse?: boolean;
+}
+
+const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
+
+/**
+ * A {@link SASLInterface} over an IMAP connection: how `authenticate()` and
+ * the mechanisms reach an IMAP server.
+ *
+ * The wire form, step by step:
+ * - `initiate(mech, ir)` sends `tag AUTHENTICATE mech [ir]`: the initial
+ *   response in base64 (`=` when it is empty) if the server has `SASL-IR`;
+ *   otherwise the command goes alone, the interface waits for the server's
+ *   empty continuation `+ ` and sends the initial response then;
+ * - each `+ <base64>` continuation is a challenge; `respond()` sends one base64
+ *   line (an empty line for an empty response);
+ * - `abort()` sends `*`; the server answers with a tagged BAD;
+ * - the tagged `OK` is success (IMAP carries no additional data with success:
+ *   a server sends it as a last `+` challenge, answered with an empty line);
+ *   `NO`/`BAD` become a {@link SASLFailure} whose condition comes from the
+ *   response code (see {@link imapFailureCondition}).
+ *
+ * After success, {@link ImapSASLInterface.lastResponse} holds the tagged OK
+ * and the channel's capabilities are current.
+ */
+export class ImapSASLInterface extends SASLInterface {
+  readonly #channel: ImapClientChannel;
+  readonly #refresh: boolean;
+  readonly #forceIR: boolean;
+  #tag: string | null = null;
+  #capabilitySeen = false;
+  #last: ImapTaggedResponse | null = null;
+
+  /**
+   * @param channel - the IMAP connection, after the greeting (and STARTTLS);
+   *   its known capabilities decide whether `SASL-IR` is used
+   * @param options - see {@link ImapSASLInterfaceOptions}
+   */
+  constructor(channel: ImapClientChannel, options: ImapSASLInterfaceOptions = {}) {
+    super();
+    this.#channel = channel;
+    this.#refresh = options.refreshCapabilities ?? true;
+    this.#forceIR = options.forceInitialResponse ?? false;
+  }
+
+  /** The tagged response that ended the last exchange, or `null`. */
+  get lastResponse(): ImapTaggedResponse | null {
+    return this.#last;
+  }
+
+  /** The server's current capabilities (refreshed after success). */
+  get capabilities(): ImapCapabilities | null {
+    return this.#channel.capabilities;
+  }
+
+  /**
+   * Send `AUTHENTICATE`.
+   *
+   * @param mechanism - the mechanism name (upper case, RFC 4422 §3.1)
+   * @param payload - the initial response; `null`/absent for none
+   */
+  async initiate(mechanism: string, payload?: Uint8Array | null): Promise<NextStateTuple> {
+    if (this.#tag !== null) throw new SASLError(null, 'invalid state', 'an AUTHENTICATE exchange is already running');
+    if (typeof mechanism !== 'string' || !MECHANISM_NAME.test(mechanism)) {
+      throw new SASLFailure('invalid-mechanism', 'not a SASL mechanism name (RFC 4422 §3.1: 1-20 of A-Z 0-9 - _)');
+    }
+    const initial = toBytesOrNull(payload, 'initial response');
+    const withIR = initial !== null && (this.#forceIR || (this.#channel.capabilities?.saslIR ?? false));
+    const tag = this.#channel.nextTag();
+    this.#tag = tag;
+    this.#capabilitySeen = false;
+    let command = `AUTHENTICATE ${mechanism}`;
+    if (withIR) command += ` ${initial.length === 0 ? '=' : base64Encode(initial)}`;
+    await this.#channel.send(tag, command);
+    const reply = await this.#read();
+    if (initial === null || withIR || reply[0] !== 'challenge') return reply;
+    // No SASL-IR: the server must first send an empty challenge, answered with
+    // the initial response (RFC 4422 §4, 3.).
+    if (reply[1]!.length !== 0) {
+      await this.abort();
+      throw new SASLFailure(null, 'IMAP: the server sent a non-empty first challenge to a mechanism that has an initial response');
+    }
+    await this.#channel.transport.writeLine(base64Encode(initial));
+    return this.#read();
+  }
+
+  /**
+   * Answer the last challenge with one base64 line.
+   *
+   * @param payload - the response (may be empty)
+   */
+  async respond(payload: Uint8Array): Promise<NextStateTuple> {
+    const data = toBytes(payload, 'response');
+    if (this.#tag === null) throw new SASLError(null, 'invalid state', 'no AUTHENTICATE exchange is running');
+    await this.#channel.transport.writeLine(base64Encode(data));
+    return this.#read();
+  }
+
+  /** Cancel with `*` and wait for the server's tagged answer. */
+  async abort(): Promise<NextStateTuple> {
+    const tag = this.#tag;
+    if (tag === null) throw new SASLError(null, 'invalid state', 'no AUTHENTICATE exchange is running');
+    await this.#channel.transport.writeLine('*');
+    // Continuations may still be in flight; the tagged response ends it.
+    for (let i = 0; i < 100; i++) {
+      const response = await this.#channel.readResponse();
+      if (response.kind === 'continuation') continue;
+      if (response.kind === 'untagged') {
+        this.#channel.noteUntagged(response, i);
+        continue;
+      }
+      this.#finish(response);
+      if (response.tag !== tag) throw new ImapProtocolError(`unexpected tag ${quoteImapText(response.tag)}`);
+      if (response.status === 'OK') throw new ImapProtocolError('the server reported success after the client cancelled AUTHENTICATE');
+      return ['failure', null];
+    }
+    throw new ImapProtocolError('no tagged response to a cancelled AUTHENTICATE');
+  }
+
+  /** Read until a continuation (challenge) or this command's tagged response. */
+  async #read(): Promise<NextStateTuple> {
+    const tag = this.#tag!;
+    for (let seen = 0; ; seen++) {
+      let response;
+      try {
+        response = await this.#channel.readResponse();
+      } catch (err) {
+        this.#tag = null;
+        throw err;
+      }
+      if (response.kind === 'untagged') {
+        if (response.name === 'CAPABILITY') this.#capabilitySeen = true;
+        try {
+          this.#channel.noteUntagged(response, seen);
+        } catch (err) {
+          this.#tag = null;
+          throw err;
+        }
+        continue;
+      }
+      if (response.kind === 'continuation') {
+        let data: Uint8Array;
+        try {
+          data = base64Decode(response.text.trim(), 'IMAP challenge');
+        } catch {
+          await this.abort();
+          throw new SASLFailure(null, `IMAP: the server's challenge is not base64: ${quoteImapText(response.text)}`);
+        }
+        return ['challenge', data];
+      }
+      this.#finish(response);
+      if (response.tag !== tag) throw new ImapProtocolError(`unexpected tag ${quoteImapText(response.tag)} (waiting for ${tag})`);
+      if (response.status === 'OK') {
+        if (response.code?.name === 'CAPABILITY') this.#capabilitySeen = true;
+        if (this.#refresh && !this.#capabilitySeen) await this.#channel.capability();
+        return ['success', null];
+      }
+      const condition = imapFailureCondition(response.status, response.code, response.text);
+      throw new SASLFailure(condition, `IMAP ${response.status}${response.code ? ` [${response.code.name}]` : ''} ${quoteImapText(response.text)}`);
+    }
+  }
+
+  #finish(response: ImapTaggedResponse): void {
+    this.#tag = null;
+    this.#last = response;
+  }
+}
+
