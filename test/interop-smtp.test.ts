@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ANONYMOUS,
   AuthenticationFailure,
+  CRAMMD5,
   PLAIN,
   SASLError,
   SASLFailure,
@@ -23,6 +24,7 @@ import {
 import { channelBindingFor, connectSmtp, startSmtpServer, authenticateSmtp, type RunningSmtpServer, type SmtpConnection } from '../src/node/index.js';
 import {
   ANONYMOUSServer,
+  CRAMMD5Server,
   MemoryCredentialStore,
   PLAINServer,
   SASLServer,
@@ -98,7 +100,14 @@ beforeAll(async () => {
   await credentials.addUser(UNICODE_USER, UNICODE_PASSWORD, { hashes: ['SHA-1', 'SHA-256'] });
   await credentials.addUser(LONG_USER, PASSWORD, { hashes: ['SHA-256'] });
   const sasl = new SASLServer({
-    mechanisms: [...scramServerMechanisms({ hashes: HASHES }), new PLAINServer(), new ANONYMOUSServer(), failWith],
+    mechanisms: [
+      ...scramServerMechanisms({ hashes: HASHES }),
+      new PLAINServer(),
+      // CRAM-MD5 needs the password itself on the server: only for interop with smtplib's default.
+      new CRAMMD5Server({ lookupSecret: (name) => (name === USER ? PASSWORD : null) }),
+      new ANONYMOUSServer(),
+      failWith,
+    ],
     credentials,
     onInternalError: (e) => serverErrors.push(e),
   });
@@ -189,6 +198,13 @@ describe('saslkit SMTP client ↔ saslkit SMTP server', () => {
     const long = (): readonly [string, string] => [LONG_USER, PASSWORD];
     expect(await authenticateSmtp({ host: '127.0.0.1', port: tls13.port, tls: { ca: cert.cert }, maxCommandLength: 64, mechanisms: [new PLAIN(long)] })).toBe('PLAIN');
     expect(lastOutcome()?.authcid).toBe(LONG_USER);
+  });
+
+  it('CRAM-MD5, right and wrong password', async () => {
+    expect(await authenticateSmtp({ host: '127.0.0.1', port: tls13.port, tls: { ca: cert.cert }, mechanisms: [new CRAMMD5(creds)] })).toBe('CRAM-MD5');
+    expect(lastOutcome()).toMatchObject({ mechanism: 'CRAM-MD5', authcid: USER });
+    const err = await authenticateSmtp({ host: '127.0.0.1', port: tls13.port, tls: { ca: cert.cert }, mechanisms: [new CRAMMD5(() => [USER, 'wrong'])] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthenticationFailure);
   });
 
   it('ANONYMOUS', async () => {
@@ -340,13 +356,19 @@ describeWithPeers('Python smtplib → saslkit SMTP server', ['python3'], () => {
     return JSON.parse(r.stdout) as Record<string, unknown>;
   }
 
-  it.each(['login', 'plain-ir', 'plain-noir', 'implicit'])('%s: PLAIN succeeds with 235', async (mode) => {
+  // login() tries CRAM-MD5, then PLAIN, then LOGIN, whichever the server offers first in that order.
+  it.each([
+    ['login', 'CRAM-MD5'],
+    ['implicit', 'CRAM-MD5'],
+    ['plain-ir', 'PLAIN'],
+    ['plain-noir', 'PLAIN'],
+  ])('%s: %s succeeds with 235', async (mode, mechanism) => {
     const n = outcomes.length;
     const out = await python(mode === 'implicit' ? implicit : tls13, mode);
     expect(out).toMatchObject({ code: 235, resp: '2.7.0 Authentication successful' });
     expect(out.offered).toContain('PLAIN');
     expect(outcomes.length).toBe(n + 1);
-    expect(lastOutcome()).toMatchObject({ mechanism: 'PLAIN', authcid: USER });
+    expect(lastOutcome()).toMatchObject({ mechanism, authcid: USER });
   });
 
   it.each(['login', 'plain-ir', 'plain-noir'])('%s: a wrong password gives 535', async (mode) => {
@@ -356,10 +378,12 @@ describeWithPeers('Python smtplib → saslkit SMTP server', ['python3'], () => {
     expect(outcomes.length).toBe(n);
   });
 
-  it('without TLS the server offers no mechanism smtplib can use', async () => {
+  it('without TLS the server offers no PLAIN; smtplib logs in with CRAM-MD5', async () => {
     const out = await python(plaintextOnly, 'plaintext');
     expect(out.offered).not.toContain('PLAIN');
-    expect(out.error).toBe('SMTPException');
+    expect(out.offered).toContain('CRAM-MD5');
+    expect(out).toMatchObject({ code: 235 });
+    expect(lastOutcome()).toMatchObject({ mechanism: 'CRAM-MD5', authcid: USER });
   });
 });
 
@@ -376,6 +400,7 @@ describeWithPeers('gsasl --smtp → saslkit SMTP server', ['gsasl'], () => {
 
   const cases: Array<[string, 'tls13' | 'tls12', boolean, string | null]> = [
     ['PLAIN', 'tls13', false, null],
+    ['CRAM-MD5', 'tls13', false, null],
     ['SCRAM-SHA-1', 'tls13', true, null],
     ['SCRAM-SHA-256', 'tls13', true, null],
     ['SCRAM-SHA-1', 'tls12', true, null],
