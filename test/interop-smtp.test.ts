@@ -17,6 +17,7 @@ import {
   SCRAM,
   SCRAMPLUS,
   SASL_CONDITIONS,
+  authenticate,
   type ChannelBindingType,
   type HashName,
   type SASLStateMachine,
@@ -33,6 +34,7 @@ import {
   type AuthOutcome,
   type ServerMechanism,
 } from '../src/server/index.js';
+import { SmtpSASLInterface } from '../src/protocols/smtp/index.js';
 import { describeWithPeers } from './helpers/peers.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 
@@ -263,8 +265,6 @@ describe('saslkit SMTP client ↔ saslkit SMTP server', () => {
     const conn = await connect(plaintextOnly, { security: 'none' });
     try {
       expect(conn.extensions.authMechanisms).not.toContain('PLAIN');
-      const { SmtpSASLInterface } = await import('../src/protocols/smtp/index.js');
-      const { authenticate } = await import('../src/index.js');
       const err = await authenticate(new SmtpSASLInterface(conn.client), ['PLAIN'], [new PLAIN(creds)]).catch((e: unknown) => e);
       expect((err as SASLFailure).opaqueError).toBe('encryption-required');
     } finally {
