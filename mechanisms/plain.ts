@@ -13,7 +13,7 @@ import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { utf8Decode } from '../src/core/bytes.js';
 import { saslprep } from '../src/core/saslprep.js';
 import { challenge, failure, type MechanismStep, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
-import { unknownUserCredential, verifyScramPassword, type ScramCredential } from '../src/server/credentials/scram.js';
+import { verifyPasswordWithStore } from '../src/server/credentials/verify.js';
 
 /** Options of {@link PLAIN}. */
 export interface PLAINOptions {
@@ -143,29 +143,6 @@ function prepareQuery(value: string, what: string): string {
   return prepared;
 }
 
-/** Verifiers cheapest to check first: natively accelerated hashes before SHA3-512. */
-const PLAIN_HASH_ORDER = ['SHA-256', 'SHA-512', 'SHA-1', 'SHA3-512'];
-
-function pickVerifier(credentials: readonly ScramCredential[] | null): ScramCredential | undefined {
-  const list = credentials ?? [];
-  for (const name of PLAIN_HASH_ORDER) {
-    const found = list.find((c) => c.hash === name);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-async function verifyPlain(context: ServerMechanismContext, authcid: string, password: string): Promise<boolean> {
-  const store = context.credentials;
-  if (typeof store.verifyPassword === 'function') return (await store.verifyPassword(authcid, password)) === true;
-  const verifier = pickVerifier(await store.scramCredentials(authcid));
-  if (verifier) return verifyScramPassword(verifier, password);
-  // Unknown user: spend the same PBKDF2 time as for a known one, so timing
-  // does not tell the two apart.
-  await verifyScramPassword(unknownUserCredential(context.secret, 'SHA-256', authcid), password);
-  return false;
-}
-
 /**
  * PLAIN (RFC 4616), server side. The client must go first: with no initial
  * response the server sends an empty challenge. The authcid and password
@@ -207,7 +184,7 @@ export class PLAINServer implements ServerMechanism {
         const message = decodePlainMessage(response);
         const authcid = prepareQuery(message.authcid, 'authentication identity');
         const password = prepareQuery(message.password, 'password');
-        if (!(await verifyPlain(context, authcid, password))) return failure('not-authorized', 'PLAIN: invalid credentials');
+        if (!(await verifyPasswordWithStore(context, authcid, password))) return failure('not-authorized', 'PLAIN: invalid credentials');
         return { kind: 'done', data: null, identity: { authcid, authzid: message.authzid, channelBinding: null } };
       },
     };

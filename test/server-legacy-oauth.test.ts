@@ -133,3 +133,62 @@ describe('XOAUTH2 server', () => {
     expect(SASLFailure).toBeDefined();
   });
 });
+
+describe('LOGIN server', () => {
+  async function loginServer() {
+    const { MemoryCredentialStore } = await import('../src/server/index.js');
+    const credentials = new MemoryCredentialStore();
+    await credentials.addUser('tim', 'pässword', { iterations: 4096, hashes: ['SHA-256'] });
+    const { LOGINServer } = await import('../src/server/index.js');
+    return new SASLServer({ mechanisms: [new LOGINServer()], credentials });
+  }
+  it('is offered only over secure connections', async () => {
+    const server = await loginServer();
+    expect(server.advertise({ secure: false })).toEqual([]);
+    expect(server.advertise({ secure: true })).toEqual(['LOGIN']);
+  });
+  it('authenticates the saslkit LOGIN client against a SCRAM verifier; prompts are Username:/Password:', async () => {
+    const { LOGIN } = await import('../src/index.js');
+    const intf = new LoopbackInterface(await loginServer(), { secure: true });
+    await authenticate(intf, ['LOGIN'], [new LOGIN(() => ['tim', 'pässword'])]);
+    expect(intf.outcome).toMatchObject({ mechanism: 'LOGIN', authcid: 'tim', authzid: 'tim' });
+    expect(intf.results.slice(0, 2).map((r) => r.kind === 'challenge' && dec(r.data))).toEqual(['Username:', 'Password:']);
+  });
+  it('accepts the user name as initial response', async () => {
+    const ex = (await loginServer()).start('LOGIN', { secure: true });
+    expect(dec(((await ex.step(enc('tim'))) as { data: Uint8Array }).data)).toBe('Password:');
+    expect(await ex.step(enc('pässword'))).toMatchObject({ kind: 'success' });
+  });
+  it('wrong password and unknown user fail not-authorized; NUL is malformed', async () => {
+    const { LOGIN } = await import('../src/index.js');
+    for (const [u, p] of [['tim', 'nope'], ['ghost', 'pässword']] as const) {
+      const err = await authenticate(new LoopbackInterface(await loginServer(), { secure: true }), ['LOGIN'], [new LOGIN(() => [u, p])]).catch((e: unknown) => e);
+      expect((err as AuthenticationFailure).opaqueError).toBe('not-authorized');
+    }
+    const ex = (await loginServer()).start('LOGIN', { secure: true });
+    await ex.step(null);
+    expect(await ex.step(enc('t\0im'))).toMatchObject({ kind: 'failure', condition: 'malformed-request' });
+  });
+});
+
+describe('EXTERNAL server', () => {
+  it('is offered only with an external identity, which becomes the authcid', async () => {
+    const { EXTERNAL } = await import('../src/index.js');
+    const { EXTERNALServer } = await import('../src/server/index.js');
+    const server = new SASLServer({ mechanisms: [new EXTERNALServer()] });
+    expect(server.advertise({ secure: true })).toEqual([]);
+    const conn = { secure: true, externalIdentity: 'CN=alice,O=Example' };
+    expect(server.advertise(conn)).toEqual(['EXTERNAL']);
+    const intf = new LoopbackInterface(server, conn);
+    await authenticate(intf, ['EXTERNAL'], [new EXTERNAL()]);
+    expect(intf.outcome).toMatchObject({ mechanism: 'EXTERNAL', authcid: 'CN=alice,O=Example', authzid: 'CN=alice,O=Example' });
+  });
+  it('asking for another identity is refused by the default authorizer; without identity not-authorized', async () => {
+    const { EXTERNAL } = await import('../src/index.js');
+    const { EXTERNALServer } = await import('../src/server/index.js');
+    const server = new SASLServer({ mechanisms: [new EXTERNALServer()] });
+    const err = await authenticate(new LoopbackInterface(server, { secure: true, externalIdentity: 'alice' }), ['EXTERNAL'], [new EXTERNAL({ authzid: 'root' })]).catch((e: unknown) => e);
+    expect((err as SASLFailure).opaqueError).toBe('invalid-authzid');
+    expect(await server.start('EXTERNAL', { secure: true }).step(new Uint8Array(0))).toMatchObject({ kind: 'failure' });
+  });
+});

@@ -68,3 +68,6 @@ export {
   type OAuthTokenVerdict,
 } from '../../mechanisms/oauthbearer.js';
 export { XOAUTH2Server, type XOAUTH2ServerOptions } from '../../mechanisms/xoauth2.js';
+export { LOGINServer } from '../../mechanisms/login.js';
+export { verifyPasswordWithStore } from './credentials/verify.js';
+export { EXTERNALServer } from '../../mechanisms/external.js';

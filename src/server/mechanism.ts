@@ -31,6 +31,12 @@ export interface ServerConnection {
    * first. `-PLUS` mechanisms are offered only when this is non-empty.
    */
   readonly channelBindings?: readonly ChannelBindingProvider[];
+  /**
+   * The identity established outside SASL, for EXTERNAL (RFC 4422
+   * Appendix A): e.g. a verified TLS client certificate's subject, or the
+   * peer user of a Unix socket. Absent or `null`: EXTERNAL is not offered.
+   */
+  readonly externalIdentity?: string | null;
 }
 
 /** A challenge for the client (possibly empty). */
@@ -128,6 +134,14 @@ export interface ServerMechanism {
   readonly plaintext: boolean;
   /** Needs channel binding (`-PLUS`): offered only when the connection has a provider. */
   readonly channelBinding: boolean;
+  /**
+   * Optional further condition for offering this mechanism on a connection
+   * (EXTERNAL needs {@link ServerConnection.externalIdentity}). Absent: no
+   * condition beyond `plaintext` and `channelBinding`.
+   *
+   * @param connection - the connection being advertised to
+   */
+  availableOn?(connection: ServerConnection): boolean;
   /**
    * Begin one exchange.
    *

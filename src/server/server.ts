@@ -181,7 +181,10 @@ export class SASLServer {
   #available(connection: ServerConnection): ServerMechanism[] {
     const bindings = checkConnection(connection);
     return this.#mechanisms.filter(
-      (m) => (!m.plaintext || connection.secure || this.#allowInsecurePlaintext) && (!m.channelBinding || bindings.length > 0),
+      (m) =>
+        (!m.plaintext || connection.secure || this.#allowInsecurePlaintext) &&
+        (!m.channelBinding || bindings.length > 0) &&
+        (typeof m.availableOn !== 'function' || m.availableOn(connection) === true),
     );
   }
 }
