@@ -25,6 +25,7 @@ import {
 import { channelBindingFor, connectSmtp, startSmtpServer, authenticateSmtp, type RunningSmtpServer, type SmtpConnection } from '../src/node/index.js';
 import {
   ANONYMOUSServer,
+  LOGINServer,
   CRAMMD5Server,
   MemoryCredentialStore,
   PLAINServer,
@@ -107,6 +108,7 @@ beforeAll(async () => {
       new PLAINServer(),
       // CRAM-MD5 needs the password itself on the server: only for interop with smtplib's default.
       new CRAMMD5Server({ lookupSecret: (name) => (name === USER ? PASSWORD : null) }),
+      new LOGINServer(),
       new ANONYMOUSServer(),
       failWith,
     ],
@@ -338,7 +340,10 @@ try:
         code, resp = s.login(user, pw)
     else:
         s.user, s.password = user, pw
-        code, resp = s.auth('PLAIN', s.auth_plain, initial_response_ok=(mode == 'plain-ir'))
+        if mode == 'auth-login':
+            code, resp = s.auth('LOGIN', s.auth_login, initial_response_ok=False)
+        else:
+            code, resp = s.auth('PLAIN', s.auth_plain, initial_response_ok=(mode == 'plain-ir'))
     out.update(code=code, resp=resp.decode())
 except smtplib.SMTPAuthenticationError as e:
     out.update(code=e.smtp_code, resp=e.smtp_error.decode(), error='SMTPAuthenticationError')
@@ -362,6 +367,7 @@ describeWithPeers('Python smtplib → saslkit SMTP server', ['python3'], () => {
     ['implicit', 'CRAM-MD5'],
     ['plain-ir', 'PLAIN'],
     ['plain-noir', 'PLAIN'],
+    ['auth-login', 'LOGIN'],
   ])('%s: %s succeeds with 235', async (mode, mechanism) => {
     const n = outcomes.length;
     const out = await python(mode === 'implicit' ? implicit : tls13, mode);
@@ -371,7 +377,7 @@ describeWithPeers('Python smtplib → saslkit SMTP server', ['python3'], () => {
     expect(lastOutcome()).toMatchObject({ mechanism, authcid: USER });
   });
 
-  it.each(['login', 'plain-ir', 'plain-noir'])('%s: a wrong password gives 535', async (mode) => {
+  it.each(['login', 'plain-ir', 'plain-noir', 'auth-login'])('%s: a wrong password gives 535', async (mode) => {
     const n = outcomes.length;
     const out = await python(tls12, mode, USER, 'wrong');
     expect(out).toMatchObject({ code: 535, error: 'SMTPAuthenticationError' });
