@@ -34,3 +34,4 @@ export { connectSmtp, authenticateSmtp, SmtpConnection, type SmtpConnectOptions,
 export { startSmtpServer, type NodeSmtpServerOptions, type RunningSmtpServer } from './smtp-server.js';
 export { connectLineTransport, tlsOptionsFor, type ConnectOptions, type ConnectionSecurity } from './connect.js';
 export { ImapClientSession, type ImapConnectOptions } from './imap-client.js';
+export { startImapServer, type NodeImapServerOptions, type RunningImapServer } from './imap-server.js';

@@ -14,6 +14,8 @@ export class ImapCapabilities {
   readonly #upper: ReadonlySet<string>;
 
   /**
+   * Make a capability list.
+   *
    * @param names - the capability names, e.g. `['IMAP4rev1', 'SASL-IR', 'AUTH=PLAIN']`
    */
   constructor(names: Iterable<string>) {

@@ -53,6 +53,8 @@ export interface ImapCommandResult {
 /** The server said `BYE`: it is closing the connection. */
 export class ImapByeError extends SASLError {
   /**
+   * Create the error.
+   *
    * @param text - the server's BYE text (quoted, bounded)
    */
   constructor(text: string) {
@@ -75,6 +77,8 @@ export class ImapClientChannel {
   #capabilities: ImapCapabilities | null = null;
 
   /**
+   * Wrap a connected transport; nothing is read or sent yet.
+   *
    * @param transport - a connected line transport
    * @param options - see {@link ImapClientChannelOptions}
    */

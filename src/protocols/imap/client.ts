@@ -60,6 +60,8 @@ export class ImapSASLInterface extends SASLInterface {
   #last: ImapTaggedResponse | null = null;
 
   /**
+   * Run SASL exchanges over `channel`.
+   *
    * @param channel - the IMAP connection, after the greeting (and STARTTLS);
    *   its known capabilities decide whether `SASL-IR` is used
    * @param options - see {@link ImapSASLInterfaceOptions}

@@ -12,6 +12,7 @@ export {
   ImapProtocolError,
   parseServerResponse,
   parseResponseCode,
+  type ImapCodeAndText,
   isImapTag,
   quoteImapText,
   type ImapResponseCode,
@@ -30,3 +31,13 @@ export {
   type ImapCommandResult,
 } from './channel.js';
 export { ImapSASLInterface, type ImapSASLInterfaceOptions } from './client.js';
+export {
+  ImapServerSession,
+  serveAuthenticate,
+  imapCapabilities,
+  type ImapCapabilityOptions,
+  type ImapAuthResult,
+  type ImapAuthenticateRequest,
+  type ImapServerSessionOptions,
+  type ImapSessionEnd,
+} from './server.js';

@@ -10,6 +10,8 @@ import { SASLError } from '../../core/errors.js';
 /** The server broke the IMAP protocol (a line we cannot parse, an unknown tag). */
 export class ImapProtocolError extends SASLError {
   /**
+   * Create the error.
+   *
    * @param text - what was wrong (bounded, never a secret)
    */
   constructor(text: string) {
@@ -88,13 +90,21 @@ export function isImapTag(tag: string): boolean {
   return TAG.test(tag) && !TAG_EXCLUDED.test(tag);
 }
 
+/** A status text split into its response code and the human-readable rest. */
+export interface ImapCodeAndText {
+  /** The response code, or `null` when the text has none. */
+  readonly code: ImapResponseCode | null;
+  /** The text after the code. */
+  readonly text: string;
+}
+
 /**
  * Split an optional response code off the start of `text`.
  *
  * @param text - the text after a status word
  * @returns the code (or `null`) and the remaining human-readable text
  */
-export function parseResponseCode(text: string): { code: ImapResponseCode | null; text: string } {
+export function parseResponseCode(text: string): ImapCodeAndText {
   if (!text.startsWith('[')) return { code: null, text };
   const close = text.indexOf(']');
   if (close < 0) throw new ImapProtocolError(`unterminated response code in ${quoteImapText(text)}`);
