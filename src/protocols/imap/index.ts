@@ -37,7 +37,11 @@ export {
   imapCapabilities,
   type ImapCapabilityOptions,
   type ImapAuthResult,
+  type ImapAuthSuccess,
+  type ImapAuthFailure,
   type ImapAuthenticateRequest,
   type ImapServerSessionOptions,
   type ImapSessionEnd,
+  type ImapSessionLogout,
+  type ImapSessionClosed,
 } from './server.js';

@@ -56,10 +56,24 @@ function loginAllowed(sasl: SASLServer, connection: ServerConnection, options: I
   return (options.allowLogin ?? true) && sasl.advertise(connection).includes('PLAIN');
 }
 
+/** One AUTHENTICATE or LOGIN command succeeded. */
+export interface ImapAuthSuccess {
+  /** Discriminant. */
+  readonly kind: 'success';
+  /** Who authenticated. */
+  readonly outcome: AuthOutcome;
+}
+
+/** One AUTHENTICATE or LOGIN command failed (the tagged NO/BAD was sent). */
+export interface ImapAuthFailure {
+  /** Discriminant. */
+  readonly kind: 'failure';
+  /** The failure and its condition. */
+  readonly failure: ServerFailure;
+}
+
 /** How one AUTHENTICATE or LOGIN command ended. */
-export type ImapAuthResult =
-  | { readonly kind: 'success'; readonly outcome: AuthOutcome }
-  | { readonly kind: 'failure'; readonly failure: ServerFailure };
+export type ImapAuthResult = ImapAuthSuccess | ImapAuthFailure;
 
 /** What {@link serveAuthenticate} needs. */
 export interface ImapAuthenticateRequest {
@@ -220,10 +234,26 @@ export interface ImapServerSessionOptions extends ImapCapabilityOptions {
   readonly onError?: (err: unknown) => void;
 }
 
+/** The client logged out. */
+export interface ImapSessionLogout {
+  /** Discriminant. */
+  readonly kind: 'logout';
+  /** Who had authenticated, or `null`. */
+  readonly auth: AuthOutcome | null;
+}
+
+/** The connection ended otherwise: error limit, timeout, client gone, shutdown. */
+export interface ImapSessionClosed {
+  /** Discriminant. */
+  readonly kind: 'closed';
+  /** Who had authenticated, or `null`. */
+  readonly auth: AuthOutcome | null;
+  /** Why, for logs. */
+  readonly reason: string;
+}
+
 /** How an {@link ImapServerSession} ended. */
-export type ImapSessionEnd =
-  | { readonly kind: 'logout'; readonly auth: AuthOutcome | null }
-  | { readonly kind: 'closed'; readonly auth: AuthOutcome | null; readonly reason: string };
+export type ImapSessionEnd = ImapSessionLogout | ImapSessionClosed;
 
 /**
  * One IMAP connection, from the greeting to LOGOUT, for authentication:
