@@ -6,6 +6,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AuthenticationFailure, PLAIN, SASLFailure, SCRAM, SCRAMPLUS, type HashName, type SASLMechanism } from '../src/index.js';
@@ -84,6 +85,8 @@ describeWithPeers('interop: saslkit IMAP client → Dovecot', ['dovecot', 'dovea
     const nogroup = spawnSync('id', ['-g', 'nobody'], { encoding: 'utf8' }).stdout.trim();
     if (process.getuid?.() === 0) chownSync(mail, Number(nobody), Number(nogroup));
     const asRoot = process.getuid?.() === 0;
+    // Unprivileged (a CI runner without root): every Dovecot process runs as us.
+    const me = userInfo().username;
     const conf = `
 base_dir = ${dir}/run
 state_dir = ${dir}/state
@@ -96,7 +99,11 @@ ssl_key = <${cert.keyPath}
 disable_plaintext_auth = yes
 auth_mechanisms = plain scram-sha-1 scram-sha-256
 auth_failure_delay = 0
-${asRoot ? 'default_internal_user = dovecot\ndefault_internal_group = dovecot\ndefault_login_user = dovenull' : ''}
+${
+  asRoot
+    ? 'default_internal_user = dovecot\ndefault_internal_group = dovecot\ndefault_login_user = dovenull'
+    : `default_internal_user = ${me}\ndefault_login_user = ${me}`
+}
 first_valid_uid = 1
 mail_location = maildir:${mail}/%u
 passdb {
