@@ -173,7 +173,16 @@ async function runClient(
   const gs2Header = `${binding.flag},${options.authzid === null ? '' : `a=${escapeSaslname(options.authzid)}`},`;
   const clientFirstBare = `n=${escapeSaslname(username)},r=${clientNonce}`;
 
-  let [state, payload] = await sm.initiate(mechanism, utf8Encode(gs2Header + clientFirstBare));
+  let state: SASLState;
+  let payload: Uint8Array | null;
+  try {
+    [state, payload] = await sm.initiate(mechanism, utf8Encode(gs2Header + clientFirstBare));
+  } catch (err) {
+    // A server may refuse the user name already (Dovecot does for unknown
+    // users): that is a verdict on the credentials, so no other mechanism
+    // should be tried with them.
+    throw promoteCredentialFailure(err);
+  }
   if (state !== SASLState.CHALLENGE || payload === null) {
     await abandon(sm);
     throw new SASLFailure(null, 'SCRAM: protocol violation: the server did not send server-first-message');

@@ -572,3 +572,16 @@ describe('SCRAM client: hostile e= values are not echoed', () => {
     expect((err as Error).message.length).toBeLessThan(200);
   });
 });
+
+describe('SCRAM client: a refusal of the user name is final', () => {
+  it('promotes not-authorized at client-first to AuthenticationFailure; invalid-mechanism stays a SASLFailure', async () => {
+    const { SASLStateMachine, SCRAM, AuthenticationFailure, SASLFailure } = await import('../src/index.js');
+    const { ScriptedInterface } = await import('./helpers/scripted.js');
+    const scram = new SCRAM(() => ['nobody', 'pencil']);
+    const refused = await scram.authenticate(new SASLStateMachine(new ScriptedInterface([{ fail: 'not-authorized' }])), 'SCRAM-SHA-256').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(AuthenticationFailure);
+    const unavailable = await scram.authenticate(new SASLStateMachine(new ScriptedInterface([{ fail: 'invalid-mechanism' }])), 'SCRAM-SHA-256').catch((e: unknown) => e);
+    expect(unavailable).toBeInstanceOf(SASLFailure);
+    expect(unavailable).not.toBeInstanceOf(AuthenticationFailure);
+  });
+});
