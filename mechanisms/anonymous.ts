@@ -6,8 +6,7 @@
  */
 import { utf8Encode } from '../src/core/bytes.js';
 import { SASLError, SASLFailure } from '../src/core/errors.js';
-import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
-import { SASLState } from '../src/core/state.js';
+import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { utf8Decode } from '../src/core/bytes.js';
 import { challenge, type MechanismStep, type ServerMechanism, type ServerMechanismSession } from '../src/server/mechanism.js';
@@ -45,7 +44,7 @@ export function checkTraceToken(token: string): string {
 }
 
 /** The ANONYMOUS mechanism, client side. */
-export class ANONYMOUS extends SASLMechanism<'ANONYMOUS'> {
+export class ANONYMOUS extends NamedMechanism<'ANONYMOUS'> {
   readonly #traceToken: string;
 
   /**
@@ -54,16 +53,8 @@ export class ANONYMOUS extends SASLMechanism<'ANONYMOUS'> {
    * @throws {@link SASLFailure} when the token breaks the trace profile
    */
   constructor(traceToken: string) {
-    super();
+    super('ANONYMOUS');
     this.#traceToken = checkTraceToken(traceToken);
-  }
-
-  /**
-   * @param mechanisms - the offered mechanism names
-   * @returns `'ANONYMOUS'` when offered, else `null`
-   */
-  override anySupported(mechanisms: Iterable<string>): 'ANONYMOUS' | null {
-    return offeredSet(mechanisms).has('ANONYMOUS') ? 'ANONYMOUS' : null;
   }
 
   /**
@@ -73,16 +64,7 @@ export class ANONYMOUS extends SASLMechanism<'ANONYMOUS'> {
    */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
     const [state] = await sm.initiate('ANONYMOUS', utf8Encode(this.#traceToken));
-    if (state !== SASLState.SUCCESS) {
-      if (state === SASLState.CHALLENGE) {
-        try {
-          await sm.abort();
-        } catch {
-          // report the violation below
-        }
-      }
-      throw new SASLFailure(null, 'ANONYMOUS: protocol violation: the server did not answer with success');
-    }
+    await requireSuccess(sm, state, 'ANONYMOUS');
   }
 }
 

@@ -14,7 +14,7 @@ import { md5 } from '@noble/hashes/legacy.js';
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
 import { SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
-import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
+import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { timingSafeEqual } from '../src/crypto/constant-time.js';
@@ -52,7 +52,7 @@ export function cramMd5Response(username: string, password: string, challenge: U
 }
 
 /** The CRAM-MD5 mechanism, client side. */
-export class CRAMMD5 extends SASLMechanism<'CRAM-MD5'> {
+export class CRAMMD5 extends NamedMechanism<'CRAM-MD5'> {
   readonly #credentials: CredentialProvider;
 
   /**
@@ -61,16 +61,8 @@ export class CRAMMD5 extends SASLMechanism<'CRAM-MD5'> {
    * @param credentials - supplies `[username, password]`
    */
   constructor(credentials: CredentialProvider) {
-    super();
+    super('CRAM-MD5');
     this.#credentials = credentials;
-  }
-
-  /**
-   * @param mechanisms - the offered mechanism names
-   * @returns `'CRAM-MD5'` when offered, else `null`
-   */
-  override anySupported(mechanisms: Iterable<string>): 'CRAM-MD5' | null {
-    return offeredSet(mechanisms).has('CRAM-MD5') ? 'CRAM-MD5' : null;
   }
 
   /**
@@ -91,10 +83,7 @@ export class CRAMMD5 extends SASLMechanism<'CRAM-MD5'> {
     } catch (err) {
       throw promoteCredentialFailure(err);
     }
-    if (state !== SASLState.SUCCESS) {
-      if (state === SASLState.CHALLENGE) await sm.abort().catch(() => undefined);
-      throw new SASLFailure(null, 'CRAM-MD5: protocol violation: the server did not answer with success');
-    }
+    await requireSuccess(sm, state, 'CRAM-MD5');
   }
 }
 

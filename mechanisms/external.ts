@@ -15,8 +15,7 @@
  */
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { SASLError, SASLFailure } from '../src/core/errors.js';
-import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
-import { SASLState } from '../src/core/state.js';
+import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import {
   challenge,
@@ -45,7 +44,7 @@ export interface EXTERNALOptions {
  * (a certificate, say) says nothing about a password, so the negotiation loop
  * may go on to a password mechanism.
  */
-export class EXTERNAL extends SASLMechanism<'EXTERNAL'> {
+export class EXTERNAL extends NamedMechanism<'EXTERNAL'> {
   readonly #authzid: string;
 
   /**
@@ -55,7 +54,7 @@ export class EXTERNAL extends SASLMechanism<'EXTERNAL'> {
    * @throws {@link SASLError} when the authzid is not a string or holds NUL
    */
   constructor(options: EXTERNALOptions = {}) {
-    super();
+    super('EXTERNAL');
     const authzid = options.authzid ?? '';
     if (typeof authzid !== 'string') throw new SASLError(null, 'invalid argument', 'EXTERNAL: authzid must be a string');
     // RFC 4422 §A.1: the message is a UTF-8 string; NUL ends strings in many
@@ -63,16 +62,6 @@ export class EXTERNAL extends SASLMechanism<'EXTERNAL'> {
     if (authzid.includes('\0')) throw new SASLError(null, 'invalid argument', 'EXTERNAL: authzid must not contain NUL');
     utf8Encode(authzid); // refuses lone surrogates now rather than mid-exchange
     this.#authzid = authzid;
-  }
-
-  /**
-   * Tell whether the server offers EXTERNAL.
-   *
-   * @param mechanisms - the offered mechanism names
-   * @returns `'EXTERNAL'` when offered, else `null`
-   */
-  override anySupported(mechanisms: Iterable<string>): 'EXTERNAL' | null {
-    return offeredSet(mechanisms).has('EXTERNAL') ? 'EXTERNAL' : null;
   }
 
   /**
@@ -84,15 +73,7 @@ export class EXTERNAL extends SASLMechanism<'EXTERNAL'> {
   override async authenticate(sm: SASLStateMachine): Promise<void> {
     // Always an initial response, empty or not (never null): RFC 4422 §A.1.
     const [state] = await sm.initiate('EXTERNAL', utf8Encode(this.#authzid));
-    if (state === SASLState.SUCCESS) return;
-    if (state === SASLState.CHALLENGE) {
-      try {
-        await sm.abort();
-      } catch {
-        // report the violation below, not the abort's fate
-      }
-    }
-    throw new SASLFailure(null, 'EXTERNAL: protocol violation: the server did not answer with success');
+    await requireSuccess(sm, state, 'EXTERNAL');
   }
 }
 

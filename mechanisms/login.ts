@@ -9,7 +9,7 @@
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
 import { SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
-import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
+import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { saslprep } from '../src/core/saslprep.js';
@@ -34,7 +34,7 @@ function checkField(value: string, what: string): Uint8Array {
  * draft advises: clients answer the first challenge with the user name and
  * the second with the password.
  */
-export class LOGIN extends SASLMechanism<'LOGIN'> {
+export class LOGIN extends NamedMechanism<'LOGIN'> {
   readonly #credentials: CredentialProvider;
 
   /**
@@ -43,16 +43,8 @@ export class LOGIN extends SASLMechanism<'LOGIN'> {
    * @param credentials - supplies `[username, password]`
    */
   constructor(credentials: CredentialProvider) {
-    super();
+    super('LOGIN');
     this.#credentials = credentials;
-  }
-
-  /**
-   * @param mechanisms - the offered mechanism names
-   * @returns `'LOGIN'` when offered, else `null`
-   */
-  override anySupported(mechanisms: Iterable<string>): 'LOGIN' | null {
-    return offeredSet(mechanisms).has('LOGIN') ? 'LOGIN' : null;
   }
 
   /**
@@ -74,10 +66,7 @@ export class LOGIN extends SASLMechanism<'LOGIN'> {
         throw promoteCredentialFailure(err);
       }
     }
-    if (state !== SASLState.SUCCESS) {
-      if (state === SASLState.CHALLENGE) await sm.abort().catch(() => undefined);
-      throw new SASLFailure(null, 'LOGIN: protocol violation: the server did not answer with success');
-    }
+    await requireSuccess(sm, state, 'LOGIN');
   }
 }
 

@@ -7,8 +7,7 @@
 import { concatBytes, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
 import { SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
-import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
-import { SASLState } from '../src/core/state.js';
+import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { utf8Decode } from '../src/core/bytes.js';
 import { saslprep } from '../src/core/saslprep.js';
@@ -49,7 +48,7 @@ export function encodePlainMessage(authcid: string, password: string, authzid: s
 }
 
 /** The PLAIN mechanism, client side. */
-export class PLAIN extends SASLMechanism<'PLAIN'> {
+export class PLAIN extends NamedMechanism<'PLAIN'> {
   readonly #credentials: CredentialProvider;
   readonly #authzid: string | null;
 
@@ -60,18 +59,10 @@ export class PLAIN extends SASLMechanism<'PLAIN'> {
    * @param options - see {@link PLAINOptions}
    */
   constructor(credentials: CredentialProvider, options: PLAINOptions = {}) {
-    super();
+    super('PLAIN');
     this.#credentials = credentials;
     this.#authzid = options.authzid ?? null;
     if (this.#authzid !== null) field(this.#authzid, 'authzid', false);
-  }
-
-  /**
-   * @param mechanisms - the offered mechanism names
-   * @returns `'PLAIN'` when offered, else `null`
-   */
-  override anySupported(mechanisms: Iterable<string>): 'PLAIN' | null {
-    return offeredSet(mechanisms).has('PLAIN') ? 'PLAIN' : null;
   }
 
   /**
@@ -88,16 +79,7 @@ export class PLAIN extends SASLMechanism<'PLAIN'> {
     } catch (err) {
       throw promoteCredentialFailure(err);
     }
-    if (state !== SASLState.SUCCESS) {
-      if (state === SASLState.CHALLENGE) {
-        try {
-          await sm.abort();
-        } catch {
-          // report the violation below, not the abort's fate
-        }
-      }
-      throw new SASLFailure(null, 'PLAIN: protocol violation: the server did not answer with success');
-    }
+    await requireSuccess(sm, state, 'PLAIN');
   }
 }
 

@@ -13,7 +13,7 @@ export { SASLError, SASLFailure, AuthenticationFailure, promoteCredentialFailure
 export { SASL_CONDITIONS, isSASLCondition, type SASLCondition } from './core/conditions.js';
 export { SASLInterface } from './core/interface.js';
 export { SASLStateMachine } from './core/state-machine.js';
-export { SASLMechanism, offeredSet } from './core/mechanism.js';
+export { SASLMechanism, NamedMechanism, offeredSet, requireSuccess } from './core/mechanism.js';
 export { authenticate } from './core/negotiate.js';
 export { resolveCredentials, type CredentialProvider } from './core/credentials.js';
 export { saslprep, SASLPREP_MAX_LENGTH, type SASLprepOptions } from './core/saslprep.js';

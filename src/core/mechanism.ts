@@ -3,7 +3,9 @@
  *
  * @module
  */
+import { SASLFailure } from './errors.js';
 import type { SASLStateMachine } from './state-machine.js';
+import { SASLState } from './state.js';
 
 /**
  * A client-side SASL mechanism (or family of mechanisms).
@@ -50,4 +52,56 @@ export function offeredSet(mechanisms: Iterable<string>): Set<string> {
   const out = new Set<string>();
   for (const m of mechanisms) if (typeof m === 'string') out.add(m.toUpperCase());
   return out;
+}
+
+/**
+ * Base for a mechanism with one registered name (PLAIN, LOGIN, EXTERNAL...):
+ * {@link SASLMechanism.anySupported} is "is my name offered?", and the token
+ * is the name itself.
+ *
+ * @typeParam Name - the mechanism name, e.g. `'PLAIN'`
+ */
+export abstract class NamedMechanism<Name extends string> extends SASLMechanism<Name> {
+  /** The registered mechanism name (upper case). */
+  readonly mechanismName: Name;
+
+  /**
+   * Set the mechanism's name.
+   *
+   * @param mechanismName - the registered name, upper case
+   */
+  constructor(mechanismName: Name) {
+    super();
+    this.mechanismName = mechanismName;
+  }
+
+  /**
+   * @param mechanisms - the offered mechanism names
+   * @returns the mechanism name when offered (case-insensitively), else `null`
+   */
+  override anySupported(mechanisms: Iterable<string>): Name | null {
+    return offeredSet(mechanisms).has(this.mechanismName) ? this.mechanismName : null;
+  }
+}
+
+/**
+ * End a mechanism that expects the server's verdict now: resolve on
+ * {@link SASLState.SUCCESS}; otherwise abort any open challenge (so the
+ * protocol is ready for another attempt) and throw a protocol-violation
+ * {@link SASLFailure}.
+ *
+ * @param sm - the exchange's state machine
+ * @param state - the state the last step returned
+ * @param mechanism - the mechanism name, for the message
+ */
+export async function requireSuccess(sm: SASLStateMachine, state: SASLState, mechanism: string): Promise<void> {
+  if (state === SASLState.SUCCESS) return;
+  if (state === SASLState.CHALLENGE) {
+    try {
+      await sm.abort();
+    } catch {
+      // report the violation below, not the abort's fate
+    }
+  }
+  throw new SASLFailure(null, `${mechanism}: protocol violation: the server did not answer with success`);
 }
