@@ -12,7 +12,7 @@
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
 import { AuthenticationFailure, SASLError, SASLFailure } from '../src/core/errors.js';
-import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
+import { NamedMechanism } from '../src/core/mechanism.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { escapeSaslname, unescapeSaslname } from '../src/scram/attributes.js';
@@ -93,8 +93,40 @@ export function encodeOAuthBearerMessage(user: string, token: string, options: O
   return utf8Encode(`${gs2}\x01${pairs.join('\x01')}\x01\x01`);
 }
 
+/**
+ * The client flow OAUTHBEARER and XOAUTH2 share: send the token message;
+ * success ends it; an error challenge is acknowledged with `ack`, and the
+ * exchange ends in an {@link AuthenticationFailure} naming the server's status.
+ * Any server refusal is final: the token, not the mechanism, was refused.
+ *
+ * @internal shared with XOAUTH2
+ */
+export async function runOAuthClient(sm: SASLStateMachine, mechanism: string, message: Uint8Array, ack: Uint8Array): Promise<void> {
+  let state;
+  let payload;
+  try {
+    [state, payload] = await sm.initiate(mechanism, message);
+  } catch (err) {
+    if (err instanceof SASLFailure) throw err.promoteToAuthenticationFailure();
+    throw err;
+  }
+  if (state === SASLState.SUCCESS) return;
+  if (state === SASLState.CHALLENGE && payload !== null) {
+    const error = parseOAuthError(payload);
+    let condition: string | null = 'not-authorized';
+    try {
+      await sm.response(ack);
+    } catch (err) {
+      if (err instanceof SASLFailure) condition = err.opaqueError ?? condition;
+      else throw err;
+    }
+    throw new AuthenticationFailure(condition, `${mechanism}: the server refused the token (status ${error.status})`);
+  }
+  throw new SASLFailure(null, `${mechanism}: protocol violation: unexpected server answer`);
+}
+
 /** The OAUTHBEARER mechanism, client side. */
-export class OAUTHBEARER extends SASLMechanism<'OAUTHBEARER'> {
+export class OAUTHBEARER extends NamedMechanism<'OAUTHBEARER'> {
   readonly #credentials: CredentialProvider;
   readonly #options: OAUTHBEAREROptions;
 
@@ -105,17 +137,9 @@ export class OAUTHBEARER extends SASLMechanism<'OAUTHBEARER'> {
    * @param options - see {@link OAUTHBEAREROptions}
    */
   constructor(credentials: CredentialProvider, options: OAUTHBEAREROptions = {}) {
-    super();
+    super('OAUTHBEARER');
     this.#credentials = credentials;
     this.#options = options;
-  }
-
-  /**
-   * @param mechanisms - the offered mechanism names
-   * @returns `'OAUTHBEARER'` when offered, else `null`
-   */
-  override anySupported(mechanisms: Iterable<string>): 'OAUTHBEARER' | null {
-    return offeredSet(mechanisms).has('OAUTHBEARER') ? 'OAUTHBEARER' : null;
   }
 
   /**
@@ -126,28 +150,9 @@ export class OAUTHBEARER extends SASLMechanism<'OAUTHBEARER'> {
    */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
     const [user, token] = await resolveCredentials(this.#credentials);
-    let state;
-    let payload;
-    try {
-      [state, payload] = await sm.initiate('OAUTHBEARER', encodeOAuthBearerMessage(user, token, this.#options));
-    } catch (err) {
-      if (err instanceof SASLFailure) throw err.promoteToAuthenticationFailure();
-      throw err;
-    }
-    if (state === SASLState.SUCCESS) return;
-    if (state === SASLState.CHALLENGE && payload !== null) {
-      const error = parseOAuthError(payload);
-      let condition: string | null = 'not-authorized';
-      try {
-        await sm.response(new Uint8Array([1]));
-      } catch (err) {
-        if (err instanceof SASLFailure) condition = err.opaqueError ?? condition;
-        else throw err;
-      }
-      throw new AuthenticationFailure(condition, `OAUTHBEARER: the server refused the token (status ${error.status})`);
-    }
-    throw new SASLFailure(null, 'OAUTHBEARER: protocol violation: unexpected server answer');
+    await runOAuthClient(sm, 'OAUTHBEARER', encodeOAuthBearerMessage(user, token, this.#options), new Uint8Array([1]));
   }
+
 }
 
 // Server side
@@ -252,6 +257,44 @@ export async function judge(
 }
 
 /**
+ * The server flow OAUTHBEARER and XOAUTH2 share: an empty challenge when the
+ * client sent no initial response; the client message is checked by
+ * `onMessage`; a refused token gets its JSON error challenge, and the
+ * client's acknowledgement (checked by `ackOk`) ends in `not-authorized`.
+ *
+ * @internal shared with XOAUTH2
+ */
+export function oauthServerSession(
+  mechanism: string,
+  ackOk: (ack: Uint8Array) => boolean,
+  onMessage: (message: Uint8Array) => Promise<MechanismStep | { refused: Uint8Array }>,
+): ServerMechanismSession {
+  let phase: 'start' | 'wait' | 'refused' | 'done' = 'start';
+  return {
+    async next(response: Uint8Array | null): Promise<MechanismStep> {
+      if (phase === 'done') throw new SASLFailure('malformed-request', `${mechanism}: the exchange is over`);
+      if (phase === 'refused') {
+        phase = 'done';
+        if (response === null || !ackOk(response)) return failure('malformed-request', `${mechanism}: expected the acknowledgement of the error`);
+        return failure('not-authorized', `${mechanism}: the token was refused`);
+      }
+      if (response === null) {
+        if (phase === 'wait') return failure('malformed-request', `${mechanism}: expected the client message`);
+        phase = 'wait';
+        return challenge(new Uint8Array(0));
+      }
+      phase = 'done';
+      const step = await onMessage(response);
+      if ('refused' in step) {
+        phase = 'refused';
+        return challenge(step.refused);
+      }
+      return step;
+    },
+  };
+}
+
+/**
  * OAUTHBEARER (RFC 7628), server side. The token goes to your
  * {@link OAuthTokenValidator}; a refused token gets the RFC's JSON error
  * challenge, and the exchange fails with `not-authorized` once the client
@@ -285,42 +328,20 @@ export class OAUTHBEARERServer implements ServerMechanism {
    */
   start(_context: ServerMechanismContext): ServerMechanismSession {
     const options = this.#options;
-    let phase: 'start' | 'wait' | 'refused' | 'done' = 'start';
-    return {
-      async next(response: Uint8Array | null): Promise<MechanismStep> {
-        if (phase === 'done') throw new SASLFailure('malformed-request', 'OAUTHBEARER: the exchange is over');
-        if (phase === 'refused') {
-          phase = 'done';
-          if (response === null || response.length !== 1 || response[0] !== 1) {
-            return failure('malformed-request', 'OAUTHBEARER: expected the \\x01 acknowledgement of the error');
-          }
-          return failure('not-authorized', 'OAUTHBEARER: the token was refused');
-        }
-        if (response === null) {
-          if (phase === 'wait') return failure('malformed-request', 'OAUTHBEARER: expected the client message');
-          phase = 'wait';
-          return challenge(new Uint8Array(0));
-        }
-        phase = 'done';
-        const text = utf8Decode(response);
-        const m = /^([ny]),(?:a=([^,]*))?,\x01/.exec(text);
-        if (!m) {
-          if (/^p=/.test(text)) return failure('malformed-request', 'OAUTHBEARER: channel binding is not defined for this mechanism');
-          return failure('malformed-request', 'OAUTHBEARER: malformed GS2 header');
-        }
-        const authzid = m[2] === undefined ? null : unescapeSaslname(m[2], 'authzid');
-        const pairs = parseKvPairs(text.slice(m[0].length - 1), 'OAUTHBEARER');
-        const token = bearerToken(pairs.get('auth'), 'OAUTHBEARER');
-        const port = pairs.has('port') ? Number(pairs.get('port')) : null;
-        if (port !== null && !(Number.isInteger(port) && port > 0 && port < 65536)) return failure('malformed-request', 'OAUTHBEARER: invalid port');
-        const step = await judge(options.validateToken, { token, user: authzid, host: pairs.get('host') ?? null, port }, authzid, options.openidConfiguration);
-        if ('refused' in step) {
-          phase = 'refused';
-          return challenge(step.refused);
-        }
-        return step;
-      },
-    };
+    return oauthServerSession('OAUTHBEARER', (ack) => ack.length === 1 && ack[0] === 1, async (message) => {
+      const text = utf8Decode(message);
+      const m = /^([ny]),(?:a=([^,]*))?,\x01/.exec(text);
+      if (!m) {
+        if (/^p=/.test(text)) return failure('malformed-request', 'OAUTHBEARER: channel binding is not defined for this mechanism');
+        return failure('malformed-request', 'OAUTHBEARER: malformed GS2 header');
+      }
+      const authzid = m[2] === undefined ? null : unescapeSaslname(m[2], 'authzid');
+      const pairs = parseKvPairs(text.slice(m[0].length - 1), 'OAUTHBEARER');
+      const token = bearerToken(pairs.get('auth'), 'OAUTHBEARER');
+      const port = pairs.has('port') ? Number(pairs.get('port')) : null;
+      if (port !== null && !(Number.isInteger(port) && port > 0 && port < 65536)) return failure('malformed-request', 'OAUTHBEARER: invalid port');
+      return judge(options.validateToken, { token, user: authzid, host: pairs.get('host') ?? null, port }, authzid, options.openidConfiguration);
+    });
   }
 }
 

@@ -8,19 +8,11 @@
  */
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
-import { AuthenticationFailure, SASLError, SASLFailure } from '../src/core/errors.js';
-import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
-import { SASLState } from '../src/core/state.js';
+import { SASLError } from '../src/core/errors.js';
+import { NamedMechanism } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
-import {
-  challenge,
-  failure,
-  type MechanismStep,
-  type ServerMechanism,
-  type ServerMechanismContext,
-  type ServerMechanismSession,
-} from '../src/server/mechanism.js';
-import { bearerToken, judge, parseKvPairs, parseOAuthError, type OAuthTokenValidator } from './oauthbearer.js';
+import { failure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
+import { bearerToken, judge, oauthServerSession, parseKvPairs, runOAuthClient, type OAuthTokenValidator } from './oauthbearer.js';
 
 /**
  * Build the XOAUTH2 client message.
@@ -35,7 +27,7 @@ export function encodeXOAuth2Message(user: string, token: string): Uint8Array {
 }
 
 /** The XOAUTH2 mechanism, client side. */
-export class XOAUTH2 extends SASLMechanism<'XOAUTH2'> {
+export class XOAUTH2 extends NamedMechanism<'XOAUTH2'> {
   readonly #credentials: CredentialProvider;
 
   /**
@@ -44,16 +36,8 @@ export class XOAUTH2 extends SASLMechanism<'XOAUTH2'> {
    * @param credentials - supplies `[user, accessToken]`
    */
   constructor(credentials: CredentialProvider) {
-    super();
+    super('XOAUTH2');
     this.#credentials = credentials;
-  }
-
-  /**
-   * @param mechanisms - the offered mechanism names
-   * @returns `'XOAUTH2'` when offered, else `null`
-   */
-  override anySupported(mechanisms: Iterable<string>): 'XOAUTH2' | null {
-    return offeredSet(mechanisms).has('XOAUTH2') ? 'XOAUTH2' : null;
   }
 
   /**
@@ -64,28 +48,9 @@ export class XOAUTH2 extends SASLMechanism<'XOAUTH2'> {
    */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
     const [user, token] = await resolveCredentials(this.#credentials);
-    let state;
-    let payload;
-    try {
-      [state, payload] = await sm.initiate('XOAUTH2', encodeXOAuth2Message(user, token));
-    } catch (err) {
-      if (err instanceof SASLFailure) throw err.promoteToAuthenticationFailure();
-      throw err;
-    }
-    if (state === SASLState.SUCCESS) return;
-    if (state === SASLState.CHALLENGE && payload !== null) {
-      const error = parseOAuthError(payload);
-      let condition: string | null = 'not-authorized';
-      try {
-        await sm.response(new Uint8Array(0));
-      } catch (err) {
-        if (err instanceof SASLFailure) condition = err.opaqueError ?? condition;
-        else throw err;
-      }
-      throw new AuthenticationFailure(condition, `XOAUTH2: the server refused the token (status ${error.status})`);
-    }
-    throw new SASLFailure(null, 'XOAUTH2: protocol violation: unexpected server answer');
+    await runOAuthClient(sm, 'XOAUTH2', encodeXOAuth2Message(user, token), new Uint8Array(0));
   }
+
 }
 
 // Server side
@@ -130,31 +95,13 @@ export class XOAUTH2Server implements ServerMechanism {
    */
   start(_context: ServerMechanismContext): ServerMechanismSession {
     const options = this.#options;
-    let phase: 'start' | 'wait' | 'refused' | 'done' = 'start';
-    return {
-      async next(response: Uint8Array | null): Promise<MechanismStep> {
-        if (phase === 'done') throw new SASLFailure('malformed-request', 'XOAUTH2: the exchange is over');
-        if (phase === 'refused') {
-          phase = 'done';
-          return failure('not-authorized', 'XOAUTH2: the token was refused');
-        }
-        if (response === null) {
-          if (phase === 'wait') return failure('malformed-request', 'XOAUTH2: expected the client message');
-          phase = 'wait';
-          return challenge(new Uint8Array(0));
-        }
-        phase = 'done';
-        const pairs = parseKvPairs(utf8Decode(response), 'XOAUTH2');
-        const user = pairs.get('user');
-        if (!user) return failure('malformed-request', 'XOAUTH2: missing user=');
-        const token = bearerToken(pairs.get('auth'), 'XOAUTH2');
-        const step = await judge(options.validateToken, { token, user, host: null, port: null }, null, undefined);
-        if ('refused' in step) {
-          phase = 'refused';
-          return challenge(step.refused);
-        }
-        return step;
-      },
-    };
+    // XOAUTH2 clients acknowledge the error with any (normally empty) response.
+    return oauthServerSession('XOAUTH2', () => true, async (message) => {
+      const pairs = parseKvPairs(utf8Decode(message), 'XOAUTH2');
+      const user = pairs.get('user');
+      if (!user) return failure('malformed-request', 'XOAUTH2: missing user=');
+      const token = bearerToken(pairs.get('auth'), 'XOAUTH2');
+      return judge(options.validateToken, { token, user, host: null, port: null }, null, undefined);
+    });
   }
 }
