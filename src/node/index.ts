@@ -35,3 +35,5 @@ export { startSmtpServer, type NodeSmtpServerOptions, type RunningSmtpServer } f
 export { connectLineTransport, tlsOptionsFor, type ConnectOptions, type ConnectionSecurity } from './connect.js';
 export { ImapClientSession, type ImapConnectOptions } from './imap-client.js';
 export { startImapServer, type NodeImapServerOptions, type RunningImapServer } from './imap-server.js';
+export { SocketXmppTransport, type SocketXmppTransportOptions, type XmppStartTLSOptions } from './xmpp-socket-transport.js';
+export { connectXmpp, XmppClientConnection, type XmppConnectOptions, type XmppSecurity } from './xmpp-client.js';

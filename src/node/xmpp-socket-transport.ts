@@ -1,0 +1,264 @@
+/**
+ * An {@link XmppStreamTransport} over a Node `net.Socket` or `tls.TLSSocket`:
+ * stream headers, bounded element parsing, read timeouts and STARTTLS
+ * upgrades (client and server side).
+ *
+ * @module
+ */
+import type { Socket } from 'node:net';
+import * as tls from 'node:tls';
+import { escapeAttribute, serializeElement, type XmlElement } from '../protocols/xmpp/element.js';
+import { XmppStreamError } from '../protocols/xmpp/errors.js';
+import { NS_CLIENT, NS_STREAMS } from '../protocols/xmpp/namespaces.js';
+import { XmppStreamParser, type StreamHeader, type XmlLimits, type XmppStreamEvent } from '../protocols/xmpp/parser.js';
+import type { XmppStreamTransport } from '../protocols/xmpp/transport.js';
+
+/** Options of {@link SocketXmppTransport}. */
+export interface SocketXmppTransportOptions extends XmlLimits {
+  /** Milliseconds a read (or a TLS handshake) may wait. Default 30000. */
+  readonly readTimeoutMs?: number;
+}
+
+/** Client options for {@link SocketXmppTransport.startTLS}. */
+export type XmppStartTLSOptions = (tls.ConnectionOptions & { isServer?: false }) | (tls.TLSSocketOptions & { isServer: true });
+
+/**
+ * An XMPP stream over a Node socket. Every read has a timeout and every
+ * element a size bound. A socket error, timeout or close destroys the socket
+ * and fails all later reads; a parse error fails reads but leaves the socket
+ * open so that a server can still send its `<stream:error/>` before
+ * {@link SocketXmppTransport.close}.
+ */
+export class SocketXmppTransport implements XmppStreamTransport {
+  #socket: Socket;
+  #parser: XmppStreamParser;
+  #decoder = new TextDecoder('utf-8', { fatal: true });
+  #contentXmlns = NS_CLIENT;
+  #headerSent = false;
+  #closed = false;
+  #error: XmppStreamError | null = null;
+  #waiter: { resolve: () => void; reject: (err: Error) => void; timer: ReturnType<typeof setTimeout> } | null = null;
+  readonly #limits: XmlLimits;
+  readonly #readTimeoutMs: number;
+  readonly #onData = (chunk: Buffer): void => this.#receive(chunk);
+  readonly #onEnd = (): void => this.#fail(new XmppStreamError(null, 'connection closed by peer'));
+  readonly #onError = (err: Error): void => this.#fail(new XmppStreamError(null, `socket error: ${err.message}`));
+
+  /**
+   * @param socket - a connected socket (plain or TLS)
+   * @param options - bounds and timeouts, see {@link SocketXmppTransportOptions}
+   */
+  constructor(socket: Socket, options: SocketXmppTransportOptions = {}) {
+    this.#socket = socket;
+    this.#limits = options;
+    this.#parser = new XmppStreamParser(options);
+    const timeout = options.readTimeoutMs ?? 30_000;
+    if (!Number.isSafeInteger(timeout) || timeout < 1) throw new XmppStreamError(null, 'readTimeoutMs must be a positive integer');
+    this.#readTimeoutMs = timeout;
+    this.#attach();
+  }
+
+  /** The underlying socket (a `tls.TLSSocket` after {@link SocketXmppTransport.startTLS}). */
+  get socket(): Socket {
+    return this.#socket;
+  }
+
+  /** True when the socket is a TLS socket. */
+  get secure(): boolean {
+    return (this.#socket as tls.TLSSocket).encrypted === true;
+  }
+
+  /**
+   * Send our stream header: `<?xml version='1.0'?><stream:stream …>`.
+   *
+   * @param header - the attributes; `xmlns` defaults to `jabber:client`
+   */
+  async sendStreamHeader(header: StreamHeader): Promise<void> {
+    this.#contentXmlns = header.xmlns ?? NS_CLIENT;
+    let text = `<?xml version='1.0'?><stream:stream xmlns='${escapeAttribute(this.#contentXmlns)}' xmlns:stream='${NS_STREAMS}'`;
+    const attrs: Array<[string, string | undefined]> = [
+      ['to', header.to],
+      ['from', header.from],
+      ['id', header.id],
+      ['version', header.version],
+      ['xml:lang', header.lang],
+    ];
+    for (const [k, v] of attrs) if (v !== undefined) text += ` ${k}='${escapeAttribute(v)}'`;
+    await this.#write(`${text}>`);
+    this.#headerSent = true;
+  }
+
+  /** Wait for the peer's stream header. */
+  async receiveStreamHeader(): Promise<StreamHeader> {
+    const ev = await this.#nextEvent();
+    if (ev.type === 'header') return ev.header;
+    throw new XmppStreamError('bad-format', 'expected a stream header');
+  }
+
+  /**
+   * Send one element.
+   *
+   * @param element - the element
+   */
+  send(element: XmlElement): Promise<void> {
+    let text: string;
+    try {
+      text = serializeElement(element, this.#contentXmlns, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#write(text);
+  }
+
+  /** The next top-level element. */
+  async receive(): Promise<XmlElement> {
+    const ev = await this.#nextEvent();
+    if (ev.type === 'element') return ev.element;
+    if (ev.type === 'end') throw new XmppStreamError(null, 'the peer closed the stream');
+    throw new XmppStreamError('bad-format', 'unexpected stream header inside the stream');
+  }
+
+  /** Start a new stream in both directions (RFC 6120 §4.3.3). */
+  resetStream(): void {
+    this.#parser.restart();
+    this.#headerSent = false;
+  }
+
+  /**
+   * Upgrade the connection to TLS in place (STARTTLS) and reset the stream.
+   * Refuses when the peer already sent data after the STARTTLS element: such
+   * bytes were sent in plaintext and must not be mixed into the secure
+   * session (the STARTTLS injection attack, CVE-2011-0411).
+   *
+   * @param options - `tls.connect` options for a client (default), or
+   *   `{ isServer: true, ...tls.TLSSocketOptions }` for a server
+   * @returns the TLS socket once the handshake is complete
+   */
+  async startTLS(options: XmppStartTLSOptions): Promise<tls.TLSSocket> {
+    if (this.#error) throw this.#error;
+    if (this.#parser.hasPendingInput) {
+      this.#fail(new XmppStreamError('policy-violation', 'data received before the TLS handshake (possible STARTTLS injection)'));
+      throw this.#error!;
+    }
+    this.#detach();
+    const plain = this.#socket;
+    let secure: tls.TLSSocket;
+    try {
+      secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
+        let s: tls.TLSSocket;
+        const timer = setTimeout(() => reject(new XmppStreamError(null, 'TLS handshake timed out')), this.#readTimeoutMs);
+        const done = (): void => {
+          clearTimeout(timer);
+          resolve(s);
+        };
+        if (options.isServer) {
+          s = new tls.TLSSocket(plain, { ...options, isServer: true });
+          s.once('secure', done);
+        } else {
+          const { isServer: _ignored, ...clientOptions } = options;
+          s = tls.connect({ ...clientOptions, socket: plain }, done);
+        }
+        s.once('error', (err: Error) => {
+          clearTimeout(timer);
+          reject(new XmppStreamError(null, `TLS handshake failed: ${err.message}`));
+        });
+      });
+    } catch (err) {
+      plain.on('error', () => {});
+      plain.destroy();
+      this.#fail(err instanceof XmppStreamError ? err : new XmppStreamError(null, 'TLS handshake failed'));
+      throw this.#error!;
+    }
+    this.#socket = secure;
+    this.#decoder = new TextDecoder('utf-8', { fatal: true });
+    this.#parser = new XmppStreamParser(this.#limits);
+    this.#headerSent = false;
+    this.#attach();
+    return secure;
+  }
+
+  /** Close the stream (`</stream:stream>` if a header was sent) and the connection. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const socket = this.#socket;
+    if (this.#headerSent && !this.#error && socket.writable) socket.end('</stream:stream>');
+    else socket.end();
+    // Give the close a moment to flush, then make sure the socket is gone.
+    setTimeout(() => socket.destroy(), 1000).unref();
+    this.#fail(new XmppStreamError(null, 'transport closed'));
+  }
+
+  #write(text: string): Promise<void> {
+    if (this.#error && this.#error.opaqueError === null) return Promise.reject(this.#error);
+    if (this.#closed || !this.#socket.writable) return Promise.reject(new XmppStreamError(null, 'the connection is closed'));
+    return new Promise((resolve, reject) => {
+      this.#socket.write(text, (err) => (err ? reject(new XmppStreamError(null, `write failed: ${err.message}`)) : resolve()));
+    });
+  }
+
+  async #nextEvent(): Promise<XmppStreamEvent> {
+    for (;;) {
+      const ev = this.#parser.next(); // throws the parse error, if any
+      if (ev) return ev;
+      if (this.#error) throw this.#error;
+      if (this.#waiter) throw new XmppStreamError(null, 'concurrent reads are not supported');
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => this.#fail(new XmppStreamError('connection-timeout', `read timed out after ${this.#readTimeoutMs} ms`)), this.#readTimeoutMs);
+        this.#waiter = { resolve, reject, timer };
+      });
+    }
+  }
+
+  #receive(chunk: Buffer): void {
+    try {
+      this.#parser.push(this.#decoder.decode(chunk, { stream: true }));
+    } catch (err) {
+      // A parse-level failure: reads fail, the socket stays for a stream error.
+      const e = err instanceof XmppStreamError ? err : new XmppStreamError('not-well-formed', 'invalid UTF-8');
+      try {
+        this.#parser.fail(e);
+      } catch {
+        // recorded
+      }
+      this.#socket.pause();
+    }
+    this.#wake();
+  }
+
+  #wake(): void {
+    const w = this.#waiter;
+    if (!w) return;
+    this.#waiter = null;
+    clearTimeout(w.timer);
+    w.resolve();
+  }
+
+  #attach(): void {
+    this.#socket.on('data', this.#onData);
+    this.#socket.on('end', this.#onEnd);
+    this.#socket.on('close', this.#onEnd);
+    this.#socket.on('error', this.#onError);
+  }
+
+  #detach(): void {
+    this.#socket.off('data', this.#onData);
+    this.#socket.off('end', this.#onEnd);
+    this.#socket.off('close', this.#onEnd);
+    this.#socket.off('error', this.#onError);
+  }
+
+  /** A connection-level failure: destroy the socket, fail every read. */
+  #fail(err: XmppStreamError): void {
+    if (!this.#error) this.#error = err;
+    this.#detach();
+    this.#socket.on('error', () => {}); // late errors after destroy must not crash the process
+    if (!this.#closed) this.#socket.destroy();
+    const w = this.#waiter;
+    if (w) {
+      this.#waiter = null;
+      clearTimeout(w.timer);
+      w.reject(this.#error);
+    }
+  }
+}

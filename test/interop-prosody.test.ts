@@ -1,0 +1,215 @@
+// saslkit's XMPP client against a real Prosody 0.12 over STARTTLS: the server
+// runs from a temp dir with its own config, certificate and loopback port,
+// and is stopped in afterAll. Prosody 0.12 binds channels with tls-unique only
+// and offers -PLUS only on TLS 1.2, so the -PLUS case forces TLS 1.2.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { connect as netConnect, createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ANONYMOUS, AuthenticationFailure, PLAIN, SCRAM, SCRAMPLUS } from '../src/index.js';
+import { connectXmpp, type XmppClientConnection, type XmppConnectOptions } from '../src/node/index.js';
+import { readChannelBindingTypes, readMechanisms, NS_BIND, childElement } from '../src/protocols/xmpp/index.js';
+import { describeWithPeers } from './helpers/peers.js';
+import { makeTempDir, openssl, removeDir } from './helpers/tls-certs.js';
+
+const DOMAIN = 'example.test';
+const ANON_DOMAIN = 'anon.example.test';
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function waitForPort(port: number, child: ChildProcess, logPath: string, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      if (child.exitCode !== null) {
+        reject(new Error(`prosody exited with ${child.exitCode}: ${safeRead(logPath).slice(-2000)}`));
+        return;
+      }
+      const s = netConnect({ host: '127.0.0.1', port }, () => {
+        s.destroy();
+        resolve();
+      });
+      s.once('error', () => {
+        s.destroy();
+        if (Date.now() > deadline) reject(new Error(`prosody did not listen on ${port}: ${safeRead(logPath).slice(-2000)}`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+function safeRead(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+describeWithPeers('XMPP client ↔ Prosody 0.12 (STARTTLS)', ['prosody', 'prosodyctl', 'openssl'], () => {
+  let dir = '';
+  let port = 0;
+  let ca = '';
+  let prosody: ChildProcess | null = null;
+  const open: XmppClientConnection[] = [];
+
+  beforeAll(async () => {
+    dir = makeTempDir('saslkit-prosody-');
+    mkdirSync(join(dir, 'data'));
+    mkdirSync(join(dir, 'certs'));
+    const keyPath = join(dir, 'certs', `${DOMAIN}.key`);
+    const certPath = join(dir, 'certs', `${DOMAIN}.crt`);
+    openssl([
+      'req', '-x509', '-nodes', '-days', '2', '-newkey', 'rsa:2048', '-sha256',
+      '-keyout', keyPath, '-out', certPath, '-subj', `/CN=${DOMAIN}`,
+      '-addext', `subjectAltName=DNS:${DOMAIN},DNS:${ANON_DOMAIN}`,
+    ]);
+    ca = readFileSync(certPath, 'utf8');
+    port = await freePort();
+    const cfg = join(dir, 'prosody.cfg.lua');
+    const q = (s: string): string => JSON.stringify(s);
+    writeFileSync(
+      cfg,
+      [
+        // We run as root in CI containers; Prosody refuses that unless told.
+        'run_as_root = true',
+        `pidfile = ${q(join(dir, 'prosody.pid'))}`,
+        `data_path = ${q(join(dir, 'data'))}`,
+        `certificates = ${q(join(dir, 'certs'))}`,
+        'plugin_paths = {}',
+        'modules_enabled = { "saslauth"; "tls"; "disco"; "posix" }',
+        'modules_disabled = { "s2s"; "offline" }',
+        `c2s_ports = { ${port} }`,
+        'c2s_interfaces = { "127.0.0.1" }',
+        'c2s_direct_tls_ports = {}',
+        's2s_ports = {}',
+        'http_ports = {}',
+        'https_ports = {}',
+        'c2s_require_encryption = true',
+        `log = { { levels = { min = "debug" }, to = "file", filename = ${q(join(dir, 'prosody.log'))} } }`,
+        `ssl = { certificate = ${q(certPath)}; key = ${q(keyPath)} }`,
+        `VirtualHost ${q(DOMAIN)}`,
+        '  authentication = "internal_hashed"',
+        `VirtualHost ${q(ANON_DOMAIN)}`,
+        '  authentication = "anonymous"',
+        '',
+      ].join('\n'),
+    );
+    const reg = spawnSync('prosodyctl', ['--config', cfg, 'register', 'user', DOMAIN, 'pencil'], { encoding: 'utf8', timeout: 30_000 });
+    if (reg.status !== 0) throw new Error(`prosodyctl register failed: ${reg.stdout}${reg.stderr}`);
+    // Missing lua-unbound etc. only produce warnings on stdout/stderr.
+    prosody = spawn('prosody', ['-F', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
+    prosody.stdout?.resume();
+    prosody.stderr?.resume();
+    await waitForPort(port, prosody, join(dir, 'prosody.log'));
+  });
+
+  afterAll(async () => {
+    for (const c of open) c.close();
+    const child = prosody;
+    if (child && child.exitCode === null) {
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    }
+    removeDir(dir);
+  });
+
+  async function connect(domain = DOMAIN, tls: XmppConnectOptions['tls'] = {}): Promise<XmppClientConnection> {
+    const c = await connectXmpp({ host: '127.0.0.1', port, domain, tls: { ca, ...tls }, readTimeoutMs: 10_000 });
+    open.push(c);
+    return c;
+  }
+
+  function expectBound(c: XmppClientConnection): void {
+    // After the SASL restart the server offers resource binding.
+    expect(childElement(c.features, 'bind', NS_BIND)).not.toBeNull();
+  }
+
+  it('offers SCRAM-SHA-1 and PLAIN after STARTTLS (and no XEP-0440 list)', async () => {
+    const c = await connect();
+    expect(c.tlsSocket?.encrypted).toBe(true);
+    expect(c.mechanisms).toEqual(expect.arrayContaining(['SCRAM-SHA-1', 'PLAIN']));
+    expect(readChannelBindingTypes(c.features)).toBeNull();
+    c.close();
+  });
+
+  it('SCRAM-SHA-1 succeeds', async () => {
+    const c = await connect();
+    expect(await c.authenticate([new SCRAM(() => ['user', 'pencil'])])).toBe('SCRAM-SHA-1');
+    expectBound(c);
+    c.close();
+  });
+
+  it('SCRAM-SHA-1-PLUS with tls-unique succeeds on TLS 1.2', async () => {
+    const c = await connect(DOMAIN, { maxVersion: 'TLSv1.2' });
+    expect(c.tlsSocket?.getProtocol()).toBe('TLSv1.2');
+    expect(c.mechanisms).toContain('SCRAM-SHA-1-PLUS');
+    const cb = c.channelBinding('require');
+    expect(cb?.cbName).toBe('tls-unique');
+    expect(await c.authenticate([new SCRAMPLUS(() => ['user', 'pencil'], cb!)])).toBe('SCRAM-SHA-1-PLUS');
+    expectBound(c);
+    c.close();
+  });
+
+  it('on TLS 1.3 Prosody offers no -PLUS, and SCRAM (without y flag) still succeeds', async () => {
+    const c = await connect(DOMAIN, { minVersion: 'TLSv1.3' });
+    expect(c.tlsSocket?.getProtocol()).toBe('TLSv1.3');
+    expect(c.mechanisms).not.toContain('SCRAM-SHA-1-PLUS');
+    expect(await c.authenticate([new SCRAM(() => ['user', 'pencil'])])).toBe('SCRAM-SHA-1');
+    c.close();
+  });
+
+  it('PLAIN succeeds', async () => {
+    const c = await connect();
+    expect(await c.authenticate([new PLAIN(() => ['user', 'pencil'])])).toBe('PLAIN');
+    expectBound(c);
+    c.close();
+  });
+
+  it('ANONYMOUS succeeds on the anonymous host', async () => {
+    const c = await connect(ANON_DOMAIN);
+    expect(c.mechanisms).toContain('ANONYMOUS');
+    expect(await c.authenticate([new ANONYMOUS('trace')])).toBe('ANONYMOUS');
+    expectBound(c);
+    c.close();
+  });
+
+  it('a wrong password is an AuthenticationFailure (SCRAM-SHA-1 and PLAIN), and the stream stays usable', async () => {
+    const c = await connect();
+    const err = await c.authenticate([new SCRAM(() => ['user', 'wrong'])]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AuthenticationFailure);
+    expect((err as AuthenticationFailure).opaqueError).toBe('not-authorized');
+    const err2 = await c.authenticate([new PLAIN(() => ['user', 'wrong'])]).catch((e: unknown) => e);
+    expect(err2).toBeInstanceOf(AuthenticationFailure);
+    // RFC 6120 §6.4.5: the client may retry on the same stream.
+    expect(await c.authenticate([new SCRAM(() => ['user', 'pencil'])])).toBe('SCRAM-SHA-1');
+    c.close();
+  });
+
+  it('an unknown user is an AuthenticationFailure', async () => {
+    const c = await connect();
+    await expect(c.authenticate([new SCRAM(() => ['nobody', 'pencil'])])).rejects.toBeInstanceOf(AuthenticationFailure);
+    c.close();
+  });
+
+  it('before STARTTLS Prosody offers no mechanisms (c2s_require_encryption)', async () => {
+    const c = await connectXmpp({ host: '127.0.0.1', port, domain: DOMAIN, security: 'none', readTimeoutMs: 10_000 });
+    open.push(c);
+    expect(readMechanisms(c.features)).toEqual([]);
+    c.close();
+  });
+});
