@@ -1,0 +1,154 @@
+/**
+ * The listener shared by the Node protocol servers (IMAP, SMTP, XMPP): a
+ * `net` (STARTTLS) or `tls` (implicit TLS) server that tracks its sockets and
+ * sessions, refuses connections beyond a limit, hands each session what it
+ * needs for STARTTLS and channel binding, and closes everything on `close()`.
+ *
+ * @module
+ */
+import * as net from 'node:net';
+import * as tls from 'node:tls';
+import { SASLError } from '../core/errors.js';
+import type { ServerConnection } from '../server/mechanism.js';
+import { serverConnectionOf, type TlsChannelBindingOptions } from './channel-binding.js';
+
+/** Listener options common to every Node protocol server. */
+export interface SessionServerOptions {
+  /** Address to listen on. Default `'127.0.0.1'`. */
+  readonly host?: string;
+  /** Port; default 0 (a free port, see {@link RunningServer.port}). */
+  readonly port?: number;
+  /**
+   * TLS configuration (key, cert, minVersion, maxVersion, and whether to ask
+   * for client certificates). With it the server offers STARTTLS, or speaks
+   * TLS from the first byte when `implicitTLS` is set.
+   */
+  readonly tls?: tls.SecureContextOptions & Pick<tls.TlsOptions, 'requestCert' | 'rejectUnauthorized'>;
+  /** Implicit TLS instead of STARTTLS. Default false. */
+  readonly implicitTLS?: boolean;
+  /** Options for the channel-binding providers (e.g. `allowExporterOnTls12`). */
+  readonly channelBinding?: TlsChannelBindingOptions;
+  /** Most simultaneous connections; more are refused at once. Default 64. */
+  readonly maxConnections?: number;
+}
+
+/** A listening server. */
+export interface RunningServer {
+  /** The address it listens on. */
+  readonly host: string;
+  /** The port it listens on. */
+  readonly port: number;
+  /** Connections currently open. */
+  readonly connections: number;
+  /** Stop listening and close every open connection. */
+  close(): Promise<void>;
+}
+
+/** What a protocol session needs to know about its new connection. */
+export interface SessionContext {
+  /** The accepted socket (a `tls.TLSSocket` under implicit TLS). */
+  readonly socket: net.Socket;
+  /** The connection as the SASL server should see it now. */
+  readonly connection: ServerConnection;
+  /**
+   * Options for upgrading this socket in place (STARTTLS), or `undefined`
+   * when no TLS is configured or the socket is already secure.
+   */
+  readonly startTLSOptions: (tls.TLSSocketOptions & { isServer: true }) | undefined;
+  /**
+   * The connection as the SASL server should see it after STARTTLS.
+   *
+   * @param secure - the upgraded socket
+   */
+  connectionOf(secure: tls.TLSSocket): ServerConnection;
+}
+
+/** A running protocol session, as the listener manages it. */
+export interface ServedSession {
+  /** Serve the connection until it ends; must not reject. */
+  run(): Promise<unknown>;
+  /** End the session promptly (server shutdown). */
+  shutdown(): unknown;
+}
+
+/**
+ * Listen and run one session per connection.
+ *
+ * @param options - see {@link SessionServerOptions}
+ * @param tooManyConnections - what to send a connection over the limit
+ *   before closing it (e.g. `'* BYE Too many connections\r\n'`)
+ * @param createSession - makes the session for a new connection
+ * @returns the running server once it listens
+ */
+export async function startSessionServer(
+  options: SessionServerOptions,
+  tooManyConnections: string,
+  createSession: (context: SessionContext) => ServedSession,
+): Promise<RunningServer> {
+  const host = options.host ?? '127.0.0.1';
+  const maxConnections = options.maxConnections ?? 64;
+  if (options.implicitTLS && !options.tls) throw new SASLError(null, 'invalid argument', 'implicitTLS needs tls options');
+  const clientCertificates = {
+    requestCert: options.tls?.requestCert ?? false,
+    rejectUnauthorized: options.tls?.rejectUnauthorized ?? false,
+  };
+  const secureContext = options.tls ? tls.createSecureContext(options.tls) : null;
+  const connectionOf = (socket: net.Socket): ServerConnection => serverConnectionOf(socket, { ...options.channelBinding, role: 'server' });
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<ServedSession>();
+
+  const serve = (socket: net.Socket): void => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
+    socket.on('error', () => {}); // reported through the session's transport; must not crash the process
+    if (sockets.size > maxConnections) {
+      socket.end(tooManyConnections);
+      return;
+    }
+    const connection = connectionOf(socket);
+    let session: ServedSession;
+    try {
+      session = createSession({
+        socket,
+        connection,
+        startTLSOptions: secureContext && !connection.secure ? { isServer: true, secureContext, ...clientCertificates } : undefined,
+        connectionOf,
+      });
+    } catch {
+      socket.destroy();
+      return;
+    }
+    sessions.add(session);
+    void Promise.resolve()
+      .then(() => session.run())
+      .catch(() => undefined)
+      .finally(() => sessions.delete(session));
+  };
+
+  const server = options.implicitTLS
+    ? // tls.Server builds its context from the key/cert options
+      tls.createServer({ ...options.tls, ...clientCertificates }, serve)
+    : net.createServer(serve);
+  // A failed TLS handshake on the implicit-TLS listener must not crash the process.
+  server.on('tlsClientError', () => {});
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(new SASLError(null, 'transport error', `cannot listen on ${host}: ${err.message}`)));
+    server.listen(options.port ?? 0, host, () => resolve());
+  });
+  const address = server.address() as net.AddressInfo;
+
+  return {
+    host,
+    port: address.port,
+    get connections() {
+      return sockets.size;
+    },
+    async close() {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const s of sessions) void Promise.resolve().then(() => s.shutdown()).catch(() => undefined);
+      for (const s of sockets) s.destroy();
+      await closed;
+    },
+  };
+}
