@@ -158,7 +158,7 @@ describeWithPeers('XMPP client ↔ Prosody 0.12 (STARTTLS)', ['prosody', 'prosod
     const c = await connect(DOMAIN, { maxVersion: 'TLSv1.2' });
     expect(c.tlsSocket?.getProtocol()).toBe('TLSv1.2');
     expect(c.mechanisms).toContain('SCRAM-SHA-1-PLUS');
-    const cb = c.channelBinding('require');
+    const cb = c.channelBinding({ policy: 'require' });
     expect(cb?.cbName).toBe('tls-unique');
     expect(await c.authenticate([new SCRAMPLUS(() => ['user', 'pencil'], cb!)])).toBe('SCRAM-SHA-1-PLUS');
     expectBound(c);

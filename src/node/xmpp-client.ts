@@ -6,7 +6,7 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { ChannelBindingProvider } from '../channel-binding/provider.js';
+import type { ChannelBindingProvider, ChannelBindingType } from '../channel-binding/provider.js';
 import { AuthenticationFailure, SASLFailure } from '../core/errors.js';
 import type { SASLMechanism } from '../core/mechanism.js';
 import {
@@ -20,7 +20,7 @@ import type { XmlElement } from '../protocols/xmpp/element.js';
 import { XmppStreamError } from '../protocols/xmpp/errors.js';
 import { readChannelBindingTypes, readMechanisms, readStartTLS } from '../protocols/xmpp/features.js';
 import type { StreamHeader } from '../protocols/xmpp/parser.js';
-import { availableChannelBindings, channelBindingProvider, ChannelBindingError, type ChannelBindingPolicy } from './channel-binding.js';
+import { availableChannelBindings, channelBindingProvider, ChannelBindingError, type ChannelBindingPolicy, type TlsChannelBindingOptions } from './channel-binding.js';
 import { SocketXmppTransport, type SocketXmppTransportOptions } from './xmpp-socket-transport.js';
 
 /**
@@ -44,6 +44,14 @@ export interface XmppConnectOptions extends SocketXmppTransportOptions {
   readonly tls?: tls.ConnectionOptions;
   /** Milliseconds to wait for the TCP connection. Default 10000. */
   readonly connectTimeoutMs?: number;
+}
+
+/** Options of {@link XmppClientConnection.channelBinding}. */
+export interface XmppChannelBindingOptions extends Pick<TlsChannelBindingOptions, 'allowExporterOnTls12'> {
+  /** See {@link ChannelBindingPolicy}. Default `'prefer'`. */
+  readonly policy?: ChannelBindingPolicy;
+  /** Use this type (if the connection can give it) instead of choosing by XEP-0440. */
+  readonly type?: ChannelBindingType;
 }
 
 /**
@@ -87,18 +95,21 @@ export class XmppClientConnection {
    * connection can give that the server advertised with XEP-0440 (or
    * `tls-unique` when it advertised nothing, as RFC 5929 makes it the default).
    *
-   * @param policy - `'prefer'` (default) gives `null` when no type fits;
-   *   `'require'` throws; `'disable'` always gives `null`
-   * @param type - force this type instead of choosing
+   * @param options - `policy`: `'prefer'` (default) gives `null` when no type
+   *   fits, `'require'` throws, `'disable'` always gives `null`; `type`: use
+   *   this type instead of choosing; `allowExporterOnTls12`: see
+   *   {@link TlsChannelBindingOptions}
    * @throws {@link ChannelBindingError} under `'require'` when no type fits
    */
-  channelBinding(policy: ChannelBindingPolicy = 'prefer', type?: string): ChannelBindingProvider | null {
+  channelBinding(options: XmppChannelBindingOptions = {}): ChannelBindingProvider | null {
+    const policy = options.policy ?? 'prefer';
     if (policy === 'disable') return null;
     const socket = this.tlsSocket;
-    const available = socket ? availableChannelBindings(socket) : [];
-    const advertised = type !== undefined ? [type] : readChannelBindingTypes(this.#features);
+    const tlsOptions = { allowExporterOnTls12: options.allowExporterOnTls12 === true, role: 'client' as const };
+    const available = socket ? availableChannelBindings(socket, tlsOptions) : [];
+    const advertised = options.type !== undefined ? [options.type] : readChannelBindingTypes(this.#features);
     const chosen = pickChannelBindingType(advertised, available);
-    if (socket && chosen) return channelBindingProvider(socket, chosen);
+    if (socket && chosen) return channelBindingProvider(socket, chosen, tlsOptions);
     if (policy === 'require') throw new ChannelBindingError(socket ? 'no channel-binding type both sides support' : 'the connection is not TLS');
     return null;
   }

@@ -62,3 +62,4 @@ export {
   startTLSClient,
   type XmppAuthResult,
 } from './client.js';
+export { XmppServerSession, type XmppServerResult, type XmppServerSessionOptions } from './server.js';

@@ -1,0 +1,273 @@
+/**
+ * The receiving entity's side of RFC 6120 §5–6 on the saslkit server
+ * framework: stream features by connection state, STARTTLS, SASL with
+ * success data and failure conditions, and the stream restart.
+ *
+ * @module
+ */
+import { isSASLCondition } from '../../core/conditions.js';
+import { SASLError } from '../../core/errors.js';
+import { randomNonce } from '../../crypto/random.js';
+import type { AuthOutcome, ServerExchange, ServerResult } from '../../server/exchange.js';
+import type { ServerConnection } from '../../server/mechanism.js';
+import type { SASLServer } from '../../server/server.js';
+import { isElement, xmlElement, type XmlElement } from './element.js';
+import { XmppStreamError } from './errors.js';
+import { featuresElement } from './features.js';
+import { NS_CLIENT, NS_SASL, NS_STREAMS, NS_TLS } from './namespaces.js';
+import type { StreamHeader } from './parser.js';
+import type { XmppStreamTransport } from './transport.js';
+import { decodeSaslPayload, failureElement, saslElement, streamErrorElement, type StreamErrorCondition } from './wire.js';
+
+/** Options of {@link XmppServerSession}. */
+export interface XmppServerSessionOptions {
+  /** The SASL server (mechanisms, credentials, policy). */
+  readonly sasl: SASLServer;
+  /** The domain this server serves (the `from` of its stream header). */
+  readonly domain: string;
+  /**
+   * The connection as the SASL server should see it now (secure? which
+   * channel bindings?). Called again after STARTTLS.
+   */
+  readonly connection: () => ServerConnection;
+  /**
+   * Run the TLS handshake on the underlying connection after `<proceed/>`
+   * was sent. Absent: STARTTLS is not offered (e.g. over WebSocket, where
+   * TLS is the WebSocket's own `wss:`).
+   */
+  readonly startTLS?: () => Promise<unknown>;
+  /**
+   * Offer no SASL mechanism before TLS, and mark STARTTLS `<required/>`.
+   * Default: true when `startTLS` is given.
+   */
+  readonly requireTLS?: boolean;
+  /**
+   * Advertise the channel-binding types of `connection().channelBindings`
+   * with XEP-0440 `<sasl-channel-binding/>`. Default true.
+   */
+  readonly advertiseChannelBindings?: boolean;
+  /** Features to offer after authentication. Default `{ bind: true }`. */
+  readonly postAuthFeatures?: Parameters<typeof featuresElement>[0];
+  /** Failed SASL attempts allowed on one stream before it is closed (RFC 6120 §6.4.5: 2 to 5). Default 3. */
+  readonly maxAttempts?: number;
+  /** Make a stream id. Default: 16 random printable characters. */
+  readonly streamId?: () => string;
+}
+
+/** How a {@link XmppServerSession} ended. */
+export type XmppServerResult =
+  | { readonly kind: 'authenticated'; readonly outcome: AuthOutcome; readonly header: StreamHeader }
+  | { readonly kind: 'closed'; readonly reason: string };
+
+/**
+ * One client stream on the server side, up to and including authentication.
+ *
+ * {@link XmppServerSession.run} reads the client's stream header, offers
+ * `<starttls/>` (required, by default) and then `<mechanisms/>` from
+ * `SASLServer.advertise` (plus XEP-0440's `<sasl-channel-binding/>`), runs
+ * `<auth/>` / `<challenge/>` / `<response/>` / `<abort/>` through a
+ * `ServerExchange`, answers `<success/>` with the mechanism's additional data
+ * (SCRAM's `v=`) or `<failure/>` with its condition, and after success waits
+ * for the stream restart and offers the post-authentication features. It
+ * then resolves, leaving the stream to the application (resource binding and
+ * beyond).
+ *
+ * Bad input never throws out of `run`: a parse error or a size bound gives
+ * `<stream:error/>` (`not-well-formed`, `policy-violation`, ...) and closes
+ * the stream; a stanza before authentication gives `not-authorized`.
+ */
+export class XmppServerSession {
+  readonly #transport: XmppStreamTransport;
+  readonly #options: XmppServerSessionOptions;
+  readonly #maxAttempts: number;
+  #failures = 0;
+
+  /**
+   * @param transport - the client's stream
+   * @param options - see {@link XmppServerSessionOptions}
+   */
+  constructor(transport: XmppStreamTransport, options: XmppServerSessionOptions) {
+    this.#transport = transport;
+    this.#options = options;
+    const max = options.maxAttempts ?? 3;
+    if (!Number.isSafeInteger(max) || max < 1) throw new SASLError(null, 'invalid argument', 'maxAttempts must be a positive integer');
+    this.#maxAttempts = max;
+  }
+
+  /**
+   * Serve the stream until the client authenticated (and restarted the
+   * stream) or the stream ended. Never rejects for anything the client sends.
+   */
+  async run(): Promise<XmppServerResult> {
+    try {
+      return await this.#run();
+    } catch (err) {
+      return this.#closeWith(err);
+    }
+  }
+
+  async #run(): Promise<XmppServerResult> {
+    await this.#openStream(false);
+    for (;;) {
+      const el = await this.#transport.receive();
+      if (el.xmlns === NS_TLS && el.name === 'starttls') {
+        await this.#startTLS();
+        continue;
+      }
+      if (el.xmlns === NS_SASL && el.name === 'auth') {
+        const outcome = await this.#authenticate(el);
+        if (outcome) {
+          this.#transport.resetStream();
+          const restarted = await this.#openStream(true);
+          return { kind: 'authenticated', outcome, header: restarted };
+        }
+        continue;
+      }
+      if (el.xmlns === NS_SASL && (el.name === 'response' || el.name === 'abort')) {
+        await this.#transport.send(failureElement(el.name === 'abort' ? 'aborted' : 'malformed-request', 'no SASL exchange in progress'));
+        continue;
+      }
+      // RFC 6120 §6.4.1 / §4.9.3.12: nothing but negotiation before authentication.
+      return this.#streamError('not-authorized', `<${el.name.slice(0, 40)}/> before authentication`);
+    }
+  }
+
+  async #openStream(authenticated: boolean): Promise<StreamHeader> {
+    const theirs = await this.#transport.receiveStreamHeader();
+    const ours: StreamHeader = {
+      xmlns: theirs.xmlns ?? NS_CLIENT,
+      from: this.#options.domain,
+      id: this.#options.streamId?.() ?? randomNonce(16),
+      version: '1.0',
+      lang: 'en',
+    };
+    await this.#transport.sendStreamHeader(ours);
+    if (theirs.version === undefined || !/^1\.\d+$/.test(theirs.version)) {
+      throw new ProtocolViolation('unsupported-version', 'XMPP 1.0 streams only');
+    }
+    if (theirs.to !== undefined && theirs.to.toLowerCase() !== this.#options.domain.toLowerCase()) {
+      throw new ProtocolViolation('host-unknown', 'this server does not serve that domain');
+    }
+    await this.#transport.send(authenticated ? featuresElement(this.#options.postAuthFeatures ?? { bind: true }) : this.#features());
+    return theirs;
+  }
+
+  #requireTLS(): boolean {
+    return this.#options.requireTLS ?? this.#options.startTLS !== undefined;
+  }
+
+  #features(): XmlElement {
+    const connection = this.#options.connection();
+    const offerTLS = !connection.secure && this.#options.startTLS !== undefined;
+    const saslAllowed = connection.secure || !this.#requireTLS();
+    const cbTypes = (connection.channelBindings ?? []).map((p) => p.cbName);
+    return featuresElement({
+      startTLS: offerTLS ? (this.#requireTLS() ? 'required' : true) : false,
+      mechanisms: saslAllowed ? this.#options.sasl.advertise(connection) : [],
+      channelBindings: saslAllowed && this.#options.advertiseChannelBindings !== false ? cbTypes : [],
+    });
+  }
+
+  async #startTLS(): Promise<StreamHeader> {
+    const upgrade = this.#options.startTLS;
+    if (!upgrade || this.#options.connection().secure) {
+      // RFC 6120 §5.4.2.2: <failure/>, then close the stream.
+      await this.#transport.send(xmlElement('failure', NS_TLS));
+      throw new ProtocolViolation(null, 'STARTTLS not available');
+    }
+    await this.#transport.send(xmlElement('proceed', NS_TLS));
+    await upgrade();
+    this.#transport.resetStream();
+    return this.#openStream(false);
+  }
+
+  /** One SASL exchange; the outcome on success, `null` after a failure. */
+  async #authenticate(auth: XmlElement): Promise<AuthOutcome | null> {
+    const connection = this.#options.connection();
+    let result: ServerResult;
+    let exchange: ServerExchange | null = null;
+    if (this.#requireTLS() && !connection.secure) {
+      result = { kind: 'failure', condition: 'encryption-required', text: 'negotiate TLS first', data: null };
+    } else {
+      exchange = this.#options.sasl.start(auth.attrs.mechanism ?? '', connection);
+      result = await this.#step(exchange, auth, 'initial response');
+    }
+    while (result.kind === 'challenge') {
+      await this.#transport.send(saslElement('challenge', result.data.length === 0 ? null : result.data));
+      const next = await this.#transport.receive();
+      if (isElement(next, 'abort', NS_SASL)) {
+        result = exchange!.abort();
+      } else if (isElement(next, 'response', NS_SASL)) {
+        result = await this.#step(exchange!, next, 'response');
+      } else if (next.xmlns === NS_STREAMS || next.xmlns !== NS_SASL) {
+        exchange!.abort();
+        return this.#streamError('not-authorized', `<${next.name.slice(0, 40)}/> during SASL negotiation`);
+      } else {
+        exchange!.abort();
+        result = { kind: 'failure', condition: 'malformed-request', text: `unexpected <${next.name.slice(0, 40)}/>`, data: null };
+      }
+    }
+    if (result.kind === 'success') {
+      await this.#transport.send(saslElement('success', result.data));
+      return result.outcome;
+    }
+    await this.#transport.send(failureElement(result.condition, result.text));
+    if (++this.#failures >= this.#maxAttempts) {
+      return this.#streamError('policy-violation', 'too many failed authentication attempts');
+    }
+    return null;
+  }
+
+  async #step(exchange: ServerExchange, el: XmlElement, what: string): Promise<ServerResult> {
+    let payload: Uint8Array | null;
+    try {
+      payload = decodeSaslPayload(el, `SASL ${what}`);
+    } catch (err) {
+      exchange.abort();
+      const condition = err instanceof SASLError && isSASLCondition(err.opaqueError) ? err.opaqueError : 'incorrect-encoding';
+      return { kind: 'failure', condition, text: `the ${what} is malformed`, data: null };
+    }
+    // Only <auth/> can carry "no data"; an empty <response/> is an empty response.
+    if (payload === null && el.name === 'response') payload = new Uint8Array(0);
+    return exchange.step(payload);
+  }
+
+  async #streamError(condition: StreamErrorCondition, text: string): Promise<never> {
+    throw new ProtocolViolation(condition, text);
+  }
+
+  async #closeWith(err: unknown): Promise<XmppServerResult> {
+    let condition: string | null = null;
+    let reason: string;
+    if (err instanceof ProtocolViolation) {
+      condition = err.condition;
+      reason = err.message;
+    } else if (err instanceof XmppStreamError) {
+      // Parse errors and bounds carry a stream error condition; a dead or
+      // timed-out connection carries none (or connection-timeout).
+      condition = err.opaqueError;
+      reason = err.text ?? err.message;
+    } else {
+      condition = 'internal-server-error';
+      reason = 'internal error';
+    }
+    if (condition !== null) {
+      try {
+        await this.#transport.send(streamErrorElement(condition, reason));
+      } catch {
+        // the connection may already be gone
+      }
+    }
+    this.#transport.close();
+    return { kind: 'closed', reason };
+  }
+}
+
+/** A reason to end the stream with a stream error (internal). */
+class ProtocolViolation extends Error {
+  readonly condition: string | null;
+  constructor(condition: string | null, text: string) {
+    super(text);
+    this.condition = condition;
+  }
+}
