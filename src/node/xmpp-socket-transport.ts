@@ -137,8 +137,8 @@ export class SocketXmppTransport implements XmppStreamTransport {
   async startTLS(options: XmppStartTLSOptions): Promise<tls.TLSSocket> {
     if (this.#error) throw this.#error;
     if (this.#parser.hasPendingInput) {
-      this.#fail(new XmppStreamError('policy-violation', 'data received before the TLS handshake (possible STARTTLS injection)'));
-      throw this.#error!;
+      // Not a connection failure yet: the caller may still send a stream error, then close.
+      throw new XmppStreamError('policy-violation', 'data received before the TLS handshake (possible STARTTLS injection)');
     }
     this.#detach();
     const plain = this.#socket;

@@ -163,7 +163,6 @@ class Document {
       if (attrs.version !== undefined) header.version = attrs.version;
       if (attrs['xml:lang'] !== undefined) header.lang = attrs['xml:lang'];
       this.#events.push({ type: 'header', header });
-      if (tag.isSelfClosing) this.#events.push({ type: 'end' });
       return;
     }
     if (!this.#streamRoot) this.#sawRoot = true;

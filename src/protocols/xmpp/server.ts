@@ -7,7 +7,7 @@
  */
 import { isSASLCondition } from '../../core/conditions.js';
 import { SASLError } from '../../core/errors.js';
-import { randomNonce } from '../../crypto/random.js';
+import { randomBytes } from '../../crypto/random.js';
 import type { AuthOutcome, ServerExchange, ServerResult } from '../../server/exchange.js';
 import type { ServerConnection } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
@@ -50,7 +50,7 @@ export interface XmppServerSessionOptions {
   readonly postAuthFeatures?: Parameters<typeof featuresElement>[0];
   /** Failed SASL attempts allowed on one stream before it is closed (RFC 6120 §6.4.5: 2 to 5). Default 3. */
   readonly maxAttempts?: number;
-  /** Make a stream id. Default: 16 random printable characters. */
+  /** Make a stream id. Default: 24 random hex digits. */
   readonly streamId?: () => string;
 }
 
@@ -81,6 +81,8 @@ export class XmppServerSession {
   readonly #options: XmppServerSessionOptions;
   readonly #maxAttempts: number;
   #failures = 0;
+  /** Our header for the current stream is out (a stream error needs one first, RFC 6120 §4.9.1.1). */
+  #headerSent = false;
 
   /**
    * @param transport - the client's stream
@@ -118,6 +120,7 @@ export class XmppServerSession {
         const outcome = await this.#authenticate(el);
         if (outcome) {
           this.#transport.resetStream();
+          this.#headerSent = false;
           const restarted = await this.#openStream(true);
           return { kind: 'authenticated', outcome, header: restarted };
         }
@@ -137,11 +140,12 @@ export class XmppServerSession {
     const ours: StreamHeader = {
       xmlns: theirs.xmlns ?? NS_CLIENT,
       from: this.#options.domain,
-      id: this.#options.streamId?.() ?? randomNonce(16),
+      id: this.#newStreamId(),
       version: '1.0',
       lang: 'en',
     };
     await this.#transport.sendStreamHeader(ours);
+    this.#headerSent = true;
     if (theirs.version === undefined || !/^1\.\d+$/.test(theirs.version)) {
       throw new ProtocolViolation('unsupported-version', 'XMPP 1.0 streams only');
     }
@@ -150,6 +154,10 @@ export class XmppServerSession {
     }
     await this.#transport.send(authenticated ? featuresElement(this.#options.postAuthFeatures ?? { bind: true }) : this.#features());
     return theirs;
+  }
+
+  #newStreamId(): string {
+    return this.#options.streamId?.() ?? [...randomBytes(12)].map((b) => b.toString(16).padStart(2, '0')).join('');
   }
 
   #requireTLS(): boolean {
@@ -178,6 +186,7 @@ export class XmppServerSession {
     await this.#transport.send(xmlElement('proceed', NS_TLS));
     await upgrade();
     this.#transport.resetStream();
+    this.#headerSent = false;
     return this.#openStream(false);
   }
 
@@ -253,6 +262,9 @@ export class XmppServerSession {
     }
     if (condition !== null) {
       try {
+        if (!this.#headerSent) {
+          await this.#transport.sendStreamHeader({ xmlns: NS_CLIENT, from: this.#options.domain, id: this.#newStreamId(), version: '1.0' });
+        }
         await this.#transport.send(streamErrorElement(condition, reason));
       } catch {
         // the connection may already be gone
