@@ -5,7 +5,7 @@
  *
  * See the guide docs/xmpp.md.
  *
- * @packageDocumentation
+ * @module saslkit/xmpp
  */
 export {
   NS_BIND,
