@@ -63,3 +63,9 @@ export {
   type XmppAuthResult,
 } from './client.js';
 export { XmppServerSession, type XmppServerResult, type XmppServerSessionOptions } from './server.js';
+export {
+  FramedXmppTransport,
+  webSocketXmppTransport,
+  type FramedXmppTransportOptions,
+  type WebSocketLike,
+} from './framed.js';
