@@ -65,6 +65,8 @@ export class XmppClientConnection {
   #features: XmlElement;
 
   /**
+   * Wrap an open stream; {@link connectXmpp} makes these.
+   *
    * @param transport - the connected stream
    * @param header - the client's stream header
    * @param features - the server's current features

@@ -20,7 +20,15 @@ export interface SocketXmppTransportOptions extends XmlLimits {
 }
 
 /** Client options for {@link SocketXmppTransport.startTLS}. */
-export type XmppStartTLSOptions = (tls.ConnectionOptions & { isServer?: false }) | (tls.TLSSocketOptions & { isServer: true });
+export type XmppStartTLSOptions =
+  | (tls.ConnectionOptions & {
+      /** Client side (the default). */
+      isServer?: false;
+    })
+  | (tls.TLSSocketOptions & {
+      /** Server side. */
+      isServer: true;
+    });
 
 /**
  * An XMPP stream over a Node socket. Every read has a timeout and every
@@ -45,6 +53,8 @@ export class SocketXmppTransport implements XmppStreamTransport {
   readonly #onError = (err: Error): void => this.#fail(new XmppStreamError(null, `socket error: ${err.message}`));
 
   /**
+   * Wrap a connected socket; nothing is sent until the first call.
+   *
    * @param socket - a connected socket (plain or TLS)
    * @param options - bounds and timeouts, see {@link SocketXmppTransportOptions}
    */

@@ -17,6 +17,8 @@ import { SASLError } from '../../core/errors.js';
  */
 export class XmppStreamError extends SASLError {
   /**
+   * Create a stream error.
+   *
    * @param condition - the stream error condition, or `null`
    * @param text - what went wrong (never a secret)
    */

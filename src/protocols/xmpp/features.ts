@@ -70,7 +70,10 @@ export function readChannelBindingTypes(features: XmlElement): string[] | null {
  * @param features - the `<stream:features/>` element
  * @returns `null` when STARTTLS is not offered
  */
-export function readStartTLS(features: XmlElement): { required: boolean } | null {
+export function readStartTLS(features: XmlElement): {
+  /** The server marked STARTTLS `<required/>`. */
+  required: boolean;
+} | null {
   const starttls = childElement(features, 'starttls', NS_TLS);
   if (!starttls) return null;
   return { required: childElement(starttls, 'required', NS_TLS) !== null };

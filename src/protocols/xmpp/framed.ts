@@ -52,6 +52,8 @@ export class FramedXmppTransport implements XmppStreamTransport {
   #closed: string | null = null;
 
   /**
+   * Create the transport; hand it received frames with {@link FramedXmppTransport.pushFrame}.
+   *
    * @param send - sends one frame (a WebSocket text message)
    * @param options - see {@link FramedXmppTransportOptions}
    */

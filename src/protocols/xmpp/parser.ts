@@ -49,9 +49,22 @@ export interface StreamHeader {
 
 /** What {@link XmppStreamParser.next} yields. */
 export type XmppStreamEvent =
-  | { readonly type: 'header'; readonly header: StreamHeader }
-  | { readonly type: 'element'; readonly element: XmlElement }
-  | { readonly type: 'end' };
+  | {
+      /** The peer opened the stream. */
+      readonly type: 'header';
+      /** The attributes of its stream header. */
+      readonly header: StreamHeader;
+    }
+  | {
+      /** A complete top-level element arrived. */
+      readonly type: 'element';
+      /** The element. */
+      readonly element: XmlElement;
+    }
+  | {
+      /** The peer closed the stream (`</stream:stream>`). */
+      readonly type: 'end';
+    };
 
 interface Building {
   readonly name: string;
@@ -214,6 +227,8 @@ export class XmppStreamParser {
   #error: XmppStreamError | null = null;
 
   /**
+   * Create a parser for a new stream.
+   *
    * @param limits - size and depth bounds, see {@link XmlLimits}
    */
   constructor(limits: XmlLimits = {}) {

@@ -41,6 +41,8 @@ export class XmppSASLInterface extends SASLInterface {
   #inExchange = false;
 
   /**
+   * Create the interface over a stream whose features offered SASL.
+   *
    * @param transport - the stream to exchange SASL elements over
    */
   constructor(transport: XmppElementTransport) {

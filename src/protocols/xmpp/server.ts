@@ -56,8 +56,20 @@ export interface XmppServerSessionOptions {
 
 /** How a {@link XmppServerSession} ended. */
 export type XmppServerResult =
-  | { readonly kind: 'authenticated'; readonly outcome: AuthOutcome; readonly header: StreamHeader }
-  | { readonly kind: 'closed'; readonly reason: string };
+  | {
+      /** The client authenticated and restarted its stream. */
+      readonly kind: 'authenticated';
+      /** Who the client is. */
+      readonly outcome: AuthOutcome;
+      /** The client's header of the restarted stream. */
+      readonly header: StreamHeader;
+    }
+  | {
+      /** The stream ended before authentication (and was closed). */
+      readonly kind: 'closed';
+      /** Why, for logs (never a secret). */
+      readonly reason: string;
+    };
 
 /**
  * One client stream on the server side, up to and including authentication.
@@ -85,6 +97,8 @@ export class XmppServerSession {
   #headerSent = false;
 
   /**
+   * Prepare to serve one client stream; nothing happens until {@link XmppServerSession.run}.
+   *
    * @param transport - the client's stream
    * @param options - see {@link XmppServerSessionOptions}
    */

@@ -72,7 +72,12 @@ export function failureElement(condition: SASLCondition, text: string | null = n
  *
  * @param el - the `<failure/>` element
  */
-export function parseFailure(el: XmlElement): { condition: string; text: string | null } {
+export function parseFailure(el: XmlElement): {
+  /** The condition element's name. */
+  condition: string;
+  /** The `<text/>`, or `null`. */
+  text: string | null;
+} {
   let condition: string | null = null;
   let text: string | null = null;
   for (const c of childElements(el)) {
