@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { connect as netConnect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ANONYMOUS, AuthenticationFailure, PLAIN, SCRAM, SCRAMPLUS } from '../src/index.js';
+import { ANONYMOUS, AuthenticationFailure, PLAIN, SASLFailure, SCRAM, SCRAMPLUS } from '../src/index.js';
 import { connectXmpp, type XmppClientConnection, type XmppConnectOptions } from '../src/node/index.js';
 import { readChannelBindingTypes, readMechanisms, NS_BIND, childElement } from '../src/protocols/xmpp/index.js';
 import { describeWithPeers } from './helpers/peers.js';
@@ -162,6 +162,13 @@ describeWithPeers('XMPP client ↔ Prosody 0.12 (STARTTLS)', ['prosody', 'prosod
     expect(cb?.cbName).toBe('tls-unique');
     expect(await c.authenticate([new SCRAMPLUS(() => ['user', 'pencil'], cb!)])).toBe('SCRAM-SHA-1-PLUS');
     expectBound(c);
+    c.close();
+  });
+
+  it('on TLS 1.2 Prosody offers -PLUS and so refuses a SCRAM client that sends the y flag (downgrade detection)', async () => {
+    const c = await connect(DOMAIN, { maxVersion: 'TLSv1.2' });
+    const err = await c.authenticate([new SCRAM(() => ['user', 'pencil'], { afterScramPlus: true })]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SASLFailure);
     c.close();
   });
 
