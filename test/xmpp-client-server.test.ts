@@ -296,3 +296,23 @@ describe('XMPP failure conditions, server → wire → client', () => {
     c.close();
   });
 });
+
+describe('XMPP over direct TLS (XEP-0368)', () => {
+  it('connectXmpp with security implicit ↔ startXmppServer with implicitTLS, SCRAM-SHA-256-PLUS', async () => {
+    const server = await startXmppServer({
+      sasl: new SASLServer({ mechanisms: scramServerMechanisms({ hashes: ['SHA-256'] }), credentials: store }),
+      domain: DOMAIN,
+      tls: { key: cert.key, cert: cert.cert },
+      implicitTLS: true,
+      readTimeoutMs: 10_000,
+    });
+    servers.push(server);
+    const c = await connectXmpp({ host: '127.0.0.1', port: server.port, domain: DOMAIN, security: 'implicit', tls: { ca: cert.cert }, readTimeoutMs: 10_000 });
+    clients.push(c);
+    expect(readStartTLS(c.features)).toBeNull();
+    const cb = c.channelBinding({ policy: 'require' });
+    expect(await c.authenticate([new SCRAMPLUS(() => ['user', 'pencil'], cb!)])).toBe('SCRAM-SHA-256-PLUS');
+    expectBind(c);
+    c.close();
+  });
+});
