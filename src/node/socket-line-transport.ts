@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import type { LineTransport } from '../protocols/transport.js';
 import { LineBuffer, TransportError } from './line-buffer.js';
+import { listenTo, upgradeToTLS, type StartTLSOptions } from './tls-upgrade.js';
 
 export { TransportError } from './line-buffer.js';
 
@@ -27,6 +28,7 @@ export interface SocketLineTransportOptions {
 export class SocketLineTransport implements LineTransport {
   #socket: Socket;
   readonly #lines: LineBuffer;
+  #detach: () => void = () => {};
   readonly #onData = (chunk: Buffer): void => this.#lines.push(chunk);
   readonly #onEnd = (): void => this.#lines.fail(new TransportError('connection closed by peer'));
   readonly #onError = (err: Error): void => this.#lines.fail(new TransportError(`socket error: ${err.message}`));
@@ -77,7 +79,7 @@ export class SocketLineTransport implements LineTransport {
    *   `{ isServer: true, ...tls.TLSSocketOptions }` for a server
    * @returns the TLS socket once the handshake is complete
    */
-  async startTLS(options: (tls.ConnectionOptions & { isServer?: false }) | (tls.TLSSocketOptions & { isServer: true })): Promise<tls.TLSSocket> {
+  async startTLS(options: StartTLSOptions): Promise<tls.TLSSocket> {
     if (this.#lines.pendingBytes > 0) {
       const injected = new TransportError('data received before the TLS handshake (possible STARTTLS injection)');
       this.#lines.fail(injected);
@@ -87,28 +89,10 @@ export class SocketLineTransport implements LineTransport {
     const plain = this.#socket;
     let secure: tls.TLSSocket;
     try {
-      secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-        let s: tls.TLSSocket;
-        const onError = (err: Error): void => reject(new TransportError(`TLS handshake failed: ${err.message}`));
-        const timer = setTimeout(() => reject(new TransportError('TLS handshake timed out')), this.#lines.readTimeoutMs);
-        if (options.isServer) {
-          s = new tls.TLSSocket(plain, { ...options, isServer: true });
-          s.once('secure', () => {
-            clearTimeout(timer);
-            resolve(s);
-          });
-        } else {
-          const { isServer: _ignored, ...clientOptions } = options;
-          s = tls.connect({ ...clientOptions, socket: plain }, () => {
-            clearTimeout(timer);
-            resolve(s);
-          });
-        }
-        s.once('error', onError);
-      });
+      secure = await upgradeToTLS(plain, options, this.#lines.readTimeoutMs);
     } catch (err) {
       plain.destroy();
-      this.#lines.fail(err instanceof Error ? err : new TransportError(String(err)));
+      this.#lines.fail(new TransportError(err instanceof Error ? err.message : 'TLS handshake failed'));
       throw this.#lines.error!;
     }
     this.#socket = secure;
@@ -122,17 +106,7 @@ export class SocketLineTransport implements LineTransport {
   }
 
   #attach(): void {
-    this.#socket.on('data', this.#onData);
-    this.#socket.on('end', this.#onEnd);
-    this.#socket.on('close', this.#onEnd);
-    this.#socket.on('error', this.#onError);
-  }
-
-  #detach(): void {
-    this.#socket.off('data', this.#onData);
-    this.#socket.off('end', this.#onEnd);
-    this.#socket.off('close', this.#onEnd);
-    this.#socket.off('error', this.#onError);
+    this.#detach = listenTo(this.#socket, { data: this.#onData, end: this.#onEnd, error: this.#onError });
   }
 
   /** Called once by the line buffer on its first error. */

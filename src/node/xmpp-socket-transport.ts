@@ -7,6 +7,7 @@
  */
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
+import { listenTo, upgradeToTLS, type StartTLSOptions } from './tls-upgrade.js';
 import { escapeAttribute, serializeElement, type XmlElement } from '../protocols/xmpp/element.js';
 import { XmppStreamError } from '../protocols/xmpp/errors.js';
 import { NS_CLIENT, NS_STREAMS } from '../protocols/xmpp/namespaces.js';
@@ -19,16 +20,8 @@ export interface SocketXmppTransportOptions extends XmlLimits {
   readonly readTimeoutMs?: number;
 }
 
-/** Client options for {@link SocketXmppTransport.startTLS}. */
-export type XmppStartTLSOptions =
-  | (tls.ConnectionOptions & {
-      /** Client side (the default). */
-      isServer?: false;
-    })
-  | (tls.TLSSocketOptions & {
-      /** Server side. */
-      isServer: true;
-    });
+/** Options for {@link SocketXmppTransport.startTLS}: client (default) or server side. */
+export type XmppStartTLSOptions = StartTLSOptions;
 
 /**
  * An XMPP stream over a Node socket. Every read has a timeout and every
@@ -48,6 +41,7 @@ export class SocketXmppTransport implements XmppStreamTransport {
   #waiter: { resolve: () => void; reject: (err: Error) => void; timer: ReturnType<typeof setTimeout> } | null = null;
   readonly #limits: XmlLimits;
   readonly #readTimeoutMs: number;
+  #detach: () => void = () => {};
   readonly #onData = (chunk: Buffer): void => this.#receive(chunk);
   readonly #onEnd = (): void => this.#fail(new XmppStreamError(null, 'connection closed by peer'));
   readonly #onError = (err: Error): void => this.#fail(new XmppStreamError(null, `socket error: ${err.message}`));
@@ -154,29 +148,11 @@ export class SocketXmppTransport implements XmppStreamTransport {
     const plain = this.#socket;
     let secure: tls.TLSSocket;
     try {
-      secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
-        let s: tls.TLSSocket;
-        const timer = setTimeout(() => reject(new XmppStreamError(null, 'TLS handshake timed out')), this.#readTimeoutMs);
-        const done = (): void => {
-          clearTimeout(timer);
-          resolve(s);
-        };
-        if (options.isServer) {
-          s = new tls.TLSSocket(plain, { ...options, isServer: true });
-          s.once('secure', done);
-        } else {
-          const { isServer: _ignored, ...clientOptions } = options;
-          s = tls.connect({ ...clientOptions, socket: plain }, done);
-        }
-        s.once('error', (err: Error) => {
-          clearTimeout(timer);
-          reject(new XmppStreamError(null, `TLS handshake failed: ${err.message}`));
-        });
-      });
+      secure = await upgradeToTLS(plain, options, this.#readTimeoutMs);
     } catch (err) {
       plain.on('error', () => {});
       plain.destroy();
-      this.#fail(err instanceof XmppStreamError ? err : new XmppStreamError(null, 'TLS handshake failed'));
+      this.#fail(new XmppStreamError(null, err instanceof Error ? err.message : 'TLS handshake failed'));
       throw this.#error!;
     }
     this.#socket = secure;
@@ -245,17 +221,7 @@ export class SocketXmppTransport implements XmppStreamTransport {
   }
 
   #attach(): void {
-    this.#socket.on('data', this.#onData);
-    this.#socket.on('end', this.#onEnd);
-    this.#socket.on('close', this.#onEnd);
-    this.#socket.on('error', this.#onError);
-  }
-
-  #detach(): void {
-    this.#socket.off('data', this.#onData);
-    this.#socket.off('end', this.#onEnd);
-    this.#socket.off('close', this.#onEnd);
-    this.#socket.off('error', this.#onError);
+    this.#detach = listenTo(this.#socket, { data: this.#onData, end: this.#onEnd, error: this.#onError });
   }
 
   /** A connection-level failure: destroy the socket, fail every read. */
