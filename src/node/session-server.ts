@@ -54,7 +54,12 @@ export interface SessionContext {
    * Options for upgrading this socket in place (STARTTLS), or `undefined`
    * when no TLS is configured or the socket is already secure.
    */
-  readonly startTLSOptions: (tls.TLSSocketOptions & { isServer: true }) | undefined;
+  readonly startTLSOptions:
+    | (tls.TLSSocketOptions & {
+        /** Always true: this end is the TLS server. */
+        isServer: true;
+      })
+    | undefined;
   /**
    * The connection as the SASL server should see it after STARTTLS.
    *
