@@ -39,4 +39,4 @@ export { SocketXmppTransport, type SocketXmppTransportOptions, type XmppStartTLS
 export { connectXmpp, XmppClientConnection, type XmppChannelBindingOptions, type XmppConnectOptions, type XmppSecurity } from './xmpp-client.js';
 export { startSessionServer, type RunningServer, type ServedSession, type SessionContext, type SessionServerOptions } from './session-server.js';
 export { startXmppServer, type NodeXmppServerOptions, type RunningXmppServer } from './xmpp-server.js';
-export { upgradeToTLS, listenTo, type StartTLSOptions, type SocketHandlers } from './tls-upgrade.js';
+export { upgradeToTLS, listenTo, type StartTLSOptions, type ClientStartTLSOptions, type ServerStartTLSOptions, type SocketHandlers } from './tls-upgrade.js';

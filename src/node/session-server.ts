@@ -11,6 +11,7 @@ import * as tls from 'node:tls';
 import { SASLError } from '../core/errors.js';
 import type { ServerConnection } from '../server/mechanism.js';
 import { serverConnectionOf, type TlsChannelBindingOptions } from './channel-binding.js';
+import type { ServerStartTLSOptions } from './tls-upgrade.js';
 
 /** Listener options common to every Node protocol server. */
 export interface SessionServerOptions {
@@ -54,12 +55,7 @@ export interface SessionContext {
    * Options for upgrading this socket in place (STARTTLS), or `undefined`
    * when no TLS is configured or the socket is already secure.
    */
-  readonly startTLSOptions:
-    | (tls.TLSSocketOptions & {
-        /** Always true: this end is the TLS server. */
-        isServer: true;
-      })
-    | undefined;
+  readonly startTLSOptions: ServerStartTLSOptions | undefined;
   /**
    * The connection as the SASL server should see it after STARTTLS.
    *

@@ -8,11 +8,23 @@
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 
+/** Client side of an in-place TLS upgrade: `tls.connect` options. */
+export interface ClientStartTLSOptions extends tls.ConnectionOptions {
+  /** Client side (the default). */
+  readonly isServer?: false;
+}
+
+/** Server side of an in-place TLS upgrade: `tls.TLSSocket` options. */
+export interface ServerStartTLSOptions extends tls.TLSSocketOptions {
+  /** Server side. */
+  readonly isServer: true;
+}
+
 /**
- * Options of an in-place TLS upgrade: `tls.connect` options for a client
- * (default), or `{ isServer: true, ...tls.TLSSocketOptions }` for a server.
+ * Options of an in-place TLS upgrade: {@link ClientStartTLSOptions} for a
+ * client (default), or {@link ServerStartTLSOptions} for a server.
  */
-export type StartTLSOptions = (tls.ConnectionOptions & { isServer?: false }) | (tls.TLSSocketOptions & { isServer: true });
+export type StartTLSOptions = ClientStartTLSOptions | ServerStartTLSOptions;
 
 /**
  * Run the TLS handshake over an already connected plain socket.
