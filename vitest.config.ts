@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// Under CI a JSON report is written too, so .ci/run can print the one
+// "N passed, N failed" line that CI reads (scripts/test-summary.mjs).
+const ci = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
+
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
@@ -8,5 +12,6 @@ export default defineConfig({
     // Interop suites start real servers on loopback; keep parallelism modest
     // on a 2-core machine.
     maxWorkers: 2,
+    reporters: ci ? ['default', ['json', { outputFile: '.tmp/vitest-report.json' }]] : ['default'],
   },
 });
