@@ -39,6 +39,8 @@ export interface SmtpConnectOptions extends SmtpClientOptions {
   readonly tls?: tls.ConnectionOptions;
   /** The name sent with EHLO. Default `'localhost'`. */
   readonly ehloDomain?: string;
+  /** Local address to connect from (default: chosen by the system). */
+  readonly localAddress?: string;
   /** Milliseconds to wait for the TCP (and implicit TLS) connection. Default 30000. */
   readonly connectTimeoutMs?: number;
   /** Milliseconds a read may wait for a line. Default 30000. */
@@ -125,10 +127,11 @@ function connectSocket(options: SmtpConnectOptions): Promise<net.Socket> {
       resolve(socket);
     };
     const onError = (err: Error): void => fail(`cannot connect to ${options.host}:${options.port}: ${err.message}`);
+    const local = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
     if (options.security === 'implicit') {
-      socket = tls.connect({ servername: serverName(options), ...options.tls, host: options.host, port: options.port }, ready);
+      socket = tls.connect({ servername: serverName(options), ...options.tls, host: options.host, port: options.port, ...local }, ready);
     } else {
-      socket = net.connect({ host: options.host, port: options.port }, ready);
+      socket = net.connect({ host: options.host, port: options.port, ...local }, ready);
     }
     socket.once('error', onError);
   });

@@ -42,6 +42,8 @@ export interface XmppConnectOptions extends SocketXmppTransportOptions {
   readonly security?: XmppSecurity;
   /** Extra `tls.connect` options (CA, versions, ...). */
   readonly tls?: tls.ConnectionOptions;
+  /** Local address to connect from (default: chosen by the system). */
+  readonly localAddress?: string;
   /** Milliseconds to wait for the TCP connection. Default 10000. */
   readonly connectTimeoutMs?: number;
 }
@@ -145,9 +147,10 @@ function connectSocket(options: XmppConnectOptions): Promise<net.Socket> {
   const timeoutMs = options.connectTimeoutMs ?? 10_000;
   return new Promise((resolve, reject) => {
     const implicit = options.security === 'implicit';
+    const local = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
     const socket: net.Socket = implicit
-      ? tls.connect({ servername: options.domain, ...options.tls, host: options.host, port: options.port })
-      : net.connect({ host: options.host, port: options.port });
+      ? tls.connect({ servername: options.domain, ...options.tls, host: options.host, port: options.port, ...local })
+      : net.connect({ host: options.host, port: options.port, ...local });
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new XmppStreamError('connection-timeout', `connection timed out after ${timeoutMs} ms`));

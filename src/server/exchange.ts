@@ -70,6 +70,20 @@ export interface ExchangeOptions {
   readonly successData?: 'inline' | 'challenge';
 }
 
+/**
+ * How an exchange ended, as {@link SASLServerOptions.onExchangeEnd} reports
+ * it: the mechanism the client asked for, the connection, and the final
+ * success or failure.
+ */
+export interface ExchangeEnd {
+  /** The mechanism name the client asked for (upper case). */
+  readonly mechanism: string;
+  /** The connection the exchange ran on. */
+  readonly connection: ServerConnection;
+  /** The success (with the outcome) or the failure (with the condition). */
+  readonly result: ServerSuccess | ServerFailure;
+}
+
 /** @internal what {@link SASLServer} hands to a new exchange */
 export interface ExchangeSetup {
   readonly mechanism: string;
@@ -80,6 +94,8 @@ export interface ExchangeSetup {
   readonly maxMessageSize: number;
   readonly maxSteps: number;
   readonly onInternalError: ((err: unknown) => void) | null;
+  /** Told once, when the exchange ends. */
+  readonly onEnd?: ((end: ExchangeEnd) => void) | null;
   readonly options: ExchangeOptions;
 }
 
@@ -244,9 +260,18 @@ export class ServerExchange {
     return result;
   }
 
-  #end(result: ServerResult): ServerResult {
+  #end(result: ServerSuccess | ServerFailure): ServerResult {
     this.#phase = 'done';
     this.#result = result;
+    const onEnd = this.#setup.onEnd;
+    if (onEnd) {
+      try {
+        onEnd({ mechanism: this.mechanism, connection: this.#setup.connection, result });
+      } catch (err) {
+        // A broken logger must not change what the client is told.
+        this.#setup.onInternalError?.(err);
+      }
+    }
     return result;
   }
 }

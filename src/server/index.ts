@@ -17,6 +17,7 @@ export { SASLServer, type SASLServerOptions } from './server.js';
 export {
   ServerExchange,
   type AuthOutcome,
+  type ExchangeEnd,
   type ExchangeOptions,
   type ServerResult,
   type ServerSuccess,

@@ -8,7 +8,7 @@ import { SASLError } from '../core/errors.js';
 import { randomBytes } from '../crypto/random.js';
 import { defaultAuthorizer, type Authorizer } from './authorization.js';
 import { MemoryCredentialStore, type CredentialStore } from './credentials/store.js';
-import { ServerExchange, type ExchangeOptions } from './exchange.js';
+import { ServerExchange, type ExchangeEnd, type ExchangeOptions } from './exchange.js';
 import { failure, type ServerConnection, type ServerMechanism } from './mechanism.js';
 
 /** Configuration of a {@link SASLServer}. */
@@ -40,6 +40,14 @@ export interface SASLServerOptions {
    * client then gets `temporary-auth-failure`. Use it for logging.
    */
   readonly onInternalError?: (err: unknown) => void;
+  /**
+   * Called once when an exchange ends, with its success or failure (the
+   * client's abort included): for audit logs and metrics. It sees the
+   * outcome or the condition, never a password or key. An error it throws
+   * goes to {@link SASLServerOptions.onInternalError} and does not change
+   * the result.
+   */
+  readonly onExchangeEnd?: (end: ExchangeEnd) => void;
 }
 
 function positiveInteger(value: number | undefined, fallback: number, what: string): number {
@@ -79,6 +87,7 @@ export class SASLServer {
   readonly #maxMessageSize: number;
   readonly #maxSteps: number;
   readonly #onInternalError: ((err: unknown) => void) | null;
+  readonly #onExchangeEnd: ((end: ExchangeEnd) => void) | null;
 
   /**
    * Configure the server.
@@ -111,6 +120,7 @@ export class SASLServer {
     this.#maxMessageSize = positiveInteger(options.maxMessageSize, 16384, 'maxMessageSize');
     this.#maxSteps = positiveInteger(options.maxSteps, 10, 'maxSteps');
     this.#onInternalError = options.onInternalError ?? null;
+    this.#onExchangeEnd = options.onExchangeEnd ?? null;
   }
 
   /** The configured mechanisms, strongest first. */
@@ -153,6 +163,7 @@ export class SASLServer {
       maxMessageSize: this.#maxMessageSize,
       maxSteps: this.#maxSteps,
       onInternalError: this.#onInternalError,
+      onEnd: this.#onExchangeEnd,
       options,
     };
     if (!chosen) {
