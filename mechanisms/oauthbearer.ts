@@ -13,6 +13,7 @@ import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
 import { AuthenticationFailure, SASLError, SASLFailure } from '../src/core/errors.js';
 import { NamedMechanism } from '../src/core/mechanism.js';
+import { peerText } from '../src/core/peer-text.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { escapeSaslname, unescapeSaslname } from '../src/scram/attributes.js';
@@ -58,9 +59,9 @@ export function parseOAuthError(payload: Uint8Array): OAuthErrorResponse {
     if (value && typeof value === 'object' && typeof (value as { status?: unknown }).status === 'string') {
       const v = value as { status: string; scope?: unknown; 'openid-configuration'?: unknown };
       return {
-        status: v.status.slice(0, 100),
-        ...(typeof v.scope === 'string' ? { scope: v.scope.slice(0, 1000) } : {}),
-        ...(typeof v['openid-configuration'] === 'string' ? { openidConfiguration: v['openid-configuration'].slice(0, 1000) } : {}),
+        status: peerText(v.status, 100),
+        ...(typeof v.scope === 'string' ? { scope: peerText(v.scope, 1000) } : {}),
+        ...(typeof v['openid-configuration'] === 'string' ? { openidConfiguration: peerText(v['openid-configuration'], 1000) } : {}),
       };
     }
   } catch {
@@ -211,7 +212,7 @@ export function parseKvPairs(text: string, what: string): Map<string, string> {
     if (part === '') continue;
     const eq = part.indexOf('=');
     const key = part.slice(0, eq);
-    if (eq <= 0 || !/^[A-Za-z]+$/.test(key)) throw new SASLFailure('malformed-request', `${what}: malformed key=value pair`);
+    if (eq <= 0 || !/^[A-Za-z]{1,64}$/.test(key)) throw new SASLFailure('malformed-request', `${what}: malformed key=value pair`);
     if (pairs.has(key)) throw new SASLFailure('malformed-request', `${what}: repeated key ${key}`);
     if (pairs.size >= 32) throw new SASLFailure('malformed-request', `${what}: too many key=value pairs`);
     pairs.set(key, part.slice(eq + 1));

@@ -6,6 +6,7 @@
  * @module
  */
 import { SASLError } from '../../core/errors.js';
+import { quotePeerText } from '../../core/peer-text.js';
 
 /** The server broke the IMAP protocol (a line we cannot parse, an unknown tag). */
 export class ImapProtocolError extends SASLError {
@@ -81,8 +82,7 @@ const TAG_EXCLUDED = /[(){%*"\\+]/;
  * @param text - text received from the peer
  */
 export function quoteImapText(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, '?');
-  return JSON.stringify(clean.length > 100 ? `${clean.slice(0, 100)}...` : clean);
+  return quotePeerText(text, 100);
 }
 
 /** Check a tag: 1*<ASTRING-CHAR except "+">. */

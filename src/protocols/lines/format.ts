@@ -7,6 +7,8 @@
 import { base64Decode, base64Encode } from '../../core/bytes.js';
 import { SASLFailure } from '../../core/errors.js';
 
+export { quotePeerText } from '../../core/peer-text.js';
+
 /**
  * Encode one SASL message as a line: padded base64 (RFC 4648 §4) with no
  * wrapping, and the empty string for an empty message.
@@ -49,12 +51,3 @@ export function checkMechanismName(name: string): string {
   return name;
 }
 
-/**
- * Quote a string the peer sent for an error message: bounded, printable ASCII only.
- *
- * @param text - text received from the peer
- */
-export function quotePeerText(text: string): string {
-  const clean = text.replace(/[^\x20-\x7e]/g, '?');
-  return JSON.stringify(clean.length > 80 ? `${clean.slice(0, 80)}...` : clean);
-}

@@ -8,6 +8,7 @@
  * @module
  */
 import type { SASLCondition } from '../../core/conditions.js';
+import { peerText, quotePeerText } from '../../core/peer-text.js';
 
 /** The peer has written (or is writing) its next data line. */
 export interface PeerOutputEvent {
@@ -158,10 +159,10 @@ function classify(line: string): PeerStatusEvent | 'noise' {
   if (line.includes('authentication finished')) return { kind: 'finished' };
   const error = /^gsasl: (.*)$/.exec(line);
   if (error) {
-    const message = error[1]!.replace(/[^\x20-\x7e]/g, '?').slice(0, 200);
+    const message = peerText(error[1]!, 200);
     return { kind: 'failed', condition: gsaslErrorCondition(message), text: `gsasl: ${message}` };
   }
   if (line === '' || NOISE.some((n) => line.startsWith(n))) return 'noise';
   // Anything else (an unexpected prompt) would leave gsasl waiting on stdin.
-  return { kind: 'failed', condition: 'temporary-auth-failure', text: `unexpected gsasl diagnostic: ${JSON.stringify(line.slice(0, 80))}` };
+  return { kind: 'failed', condition: 'temporary-auth-failure', text: `unexpected gsasl diagnostic: ${quotePeerText(line)}` };
 }

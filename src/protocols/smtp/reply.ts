@@ -14,6 +14,7 @@
  * @module
  */
 import { SASLError } from '../../core/errors.js';
+import { quotePeerText } from '../../core/peer-text.js';
 import type { LineTransport } from '../transport.js';
 
 /** One complete SMTP reply. */
@@ -72,8 +73,7 @@ const ENHANCED = /^([245])\.(\d{1,3})\.(\d{1,3})(?= |$)/;
 
 /** A short, printable excerpt of untrusted text for error messages. */
 export function excerpt(text: string, max = 40): string {
-  const cut = text.length > max ? `${text.slice(0, max)}...` : text;
-  return JSON.stringify(cut);
+  return quotePeerText(text, max);
 }
 
 /**

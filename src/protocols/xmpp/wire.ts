@@ -7,6 +7,7 @@
 import { isSASLCondition, type SASLCondition } from '../../core/conditions.js';
 import { base64Decode, base64Encode } from '../../core/bytes.js';
 import { SASLFailure } from '../../core/errors.js';
+import { peerText } from '../../core/peer-text.js';
 import { childElement, childElements, isElement, textOf, xmlElement, type XmlElement } from './element.js';
 import { XmppStreamError } from './errors.js';
 import { NS_SASL, NS_STREAMS, NS_STREAM_ERRORS } from './namespaces.js';
@@ -82,7 +83,7 @@ export function parseFailure(el: XmlElement): {
   let text: string | null = null;
   for (const c of childElements(el)) {
     if (c.xmlns !== NS_SASL) continue;
-    if (c.name === 'text') text = textOf(c).slice(0, 512);
+    if (c.name === 'text') text = peerText(textOf(c), 512);
     else if (condition === null) condition = c.name.slice(0, 64);
   }
   return { condition: condition ?? 'not-authorized', text };
@@ -138,6 +139,6 @@ export function streamErrorOf(el: XmlElement): XmppStreamError | null {
     }
   }
   const textEl = childElement(el, 'text', NS_STREAM_ERRORS);
-  const text = textEl ? textOf(textEl).slice(0, 512) : '';
+  const text = textEl ? peerText(textOf(textEl), 512) : '';
   return new XmppStreamError(condition ?? 'undefined-condition', `the peer sent a stream error${text ? `: ${text}` : ''}`);
 }
