@@ -11,7 +11,7 @@ import { listenTo, upgradeToTLS, type StartTLSOptions } from './tls-upgrade.js';
 import { escapeAttribute, serializeElement, type XmlElement } from '../protocols/xmpp/element.js';
 import { XmppStreamError } from '../protocols/xmpp/errors.js';
 import { NS_CLIENT, NS_STREAMS } from '../protocols/xmpp/namespaces.js';
-import { XmppStreamParser, type StreamHeader, type XmlLimits, type XmppStreamEvent } from '../protocols/xmpp/parser.js';
+import { XmppStreamParser, streamHeaderAttributes, type StreamHeader, type XmlLimits, type XmppStreamEvent } from '../protocols/xmpp/parser.js';
 import type { XmppStreamTransport } from '../protocols/xmpp/transport.js';
 
 /** Options of {@link SocketXmppTransport}. */
@@ -79,16 +79,8 @@ export class SocketXmppTransport implements XmppStreamTransport {
    */
   async sendStreamHeader(header: StreamHeader): Promise<void> {
     this.#contentXmlns = header.xmlns ?? NS_CLIENT;
-    let text = `<?xml version='1.0'?><stream:stream xmlns='${escapeAttribute(this.#contentXmlns)}' xmlns:stream='${NS_STREAMS}'`;
-    const attrs: Array<[string, string | undefined]> = [
-      ['to', header.to],
-      ['from', header.from],
-      ['id', header.id],
-      ['version', header.version],
-      ['xml:lang', header.lang],
-    ];
-    for (const [k, v] of attrs) if (v !== undefined) text += ` ${k}='${escapeAttribute(v)}'`;
-    await this.#write(`${text}>`);
+    const xmlns = escapeAttribute(this.#contentXmlns);
+    await this.#write(`<?xml version='1.0'?><stream:stream xmlns='${xmlns}' xmlns:stream='${NS_STREAMS}'${streamHeaderAttributes(header)}>`);
     this.#headerSent = true;
   }
 

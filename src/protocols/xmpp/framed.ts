@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { escapeAttribute, isElement, serializeElement, type XmlElement } from './element.js';
+import { isElement, serializeElement, type XmlElement } from './element.js';
 import { XmppStreamError } from './errors.js';
 import { NS_FRAMING } from './namespaces.js';
-import { parseXmlElement, type StreamHeader, type XmlLimits } from './parser.js';
+import { parseXmlElement, streamHeaderAttributes, streamHeaderOf, type StreamHeader, type XmlLimits } from './parser.js';
 import type { XmppStreamTransport } from './transport.js';
 
 /** Options of {@link FramedXmppTransport}. */
@@ -98,30 +98,14 @@ export class FramedXmppTransport implements XmppStreamTransport {
    * @param header - the stream attributes (`xmlns` is implied by the framing)
    */
   async sendStreamHeader(header: StreamHeader): Promise<void> {
-    let text = `<open xmlns='${NS_FRAMING}'`;
-    const attrs: Array<[string, string | undefined]> = [
-      ['to', header.to],
-      ['from', header.from],
-      ['id', header.id],
-      ['version', header.version],
-      ['xml:lang', header.lang],
-    ];
-    for (const [k, v] of attrs) if (v !== undefined) text += ` ${k}='${escapeAttribute(v)}'`;
-    await this.#send(`${text}/>`);
+    await this.#send(`<open xmlns='${NS_FRAMING}'${streamHeaderAttributes(header)}/>`);
   }
 
   /** Wait for the peer's `<open/>`. */
   async receiveStreamHeader(): Promise<StreamHeader> {
     const el = await this.#nextElement();
     if (!isElement(el, 'open', NS_FRAMING)) throw new XmppStreamError('bad-format', 'expected an <open/> frame');
-    const a = el.attrs;
-    const header: { -readonly [K in keyof StreamHeader]: StreamHeader[K] } = {};
-    if (a.to !== undefined) header.to = a.to;
-    if (a.from !== undefined) header.from = a.from;
-    if (a.id !== undefined) header.id = a.id;
-    if (a.version !== undefined) header.version = a.version;
-    if (a['xml:lang'] !== undefined) header.lang = a['xml:lang'];
-    return header;
+    return streamHeaderOf(el.attrs);
   }
 
   /**

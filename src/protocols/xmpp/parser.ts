@@ -16,7 +16,7 @@
  */
 import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { NS_STREAMS } from './namespaces.js';
-import type { XmlElement, XmlNode } from './element.js';
+import { escapeAttribute, type XmlElement, type XmlNode } from './element.js';
 import { XmppStreamError } from './errors.js';
 
 /** Bounds of {@link XmppStreamParser} and {@link parseXmlElement}. */
@@ -45,6 +45,43 @@ export interface StreamHeader {
   readonly version?: string;
   /** The `xml:lang` attribute. */
   readonly lang?: string;
+}
+
+/** The header attributes other than the namespace, with their XML names. */
+const HEADER_ATTRIBUTES = [
+  ['to', 'to'],
+  ['from', 'from'],
+  ['id', 'id'],
+  ['version', 'version'],
+  ['lang', 'xml:lang'],
+] as const;
+
+/**
+ * Read a stream header from the attributes of `<stream:stream>` or `<open/>`.
+ *
+ * @param attrs - the element's attributes
+ * @param xmlns - its default namespace, when it declares one
+ */
+export function streamHeaderOf(attrs: Readonly<Record<string, string>>, xmlns?: string): StreamHeader {
+  const header: { -readonly [K in keyof StreamHeader]: StreamHeader[K] } = {};
+  if (xmlns !== undefined) header.xmlns = xmlns;
+  for (const [key, name] of HEADER_ATTRIBUTES) if (attrs[name] !== undefined) header[key] = attrs[name];
+  return header;
+}
+
+/**
+ * The attributes of a stream header as XML text (` to='…' from='…'`),
+ * escaped, without `xmlns`.
+ *
+ * @param header - the header
+ */
+export function streamHeaderAttributes(header: StreamHeader): string {
+  let text = '';
+  for (const [key, name] of HEADER_ATTRIBUTES) {
+    const value = header[key];
+    if (value !== undefined) text += ` ${name}='${escapeAttribute(value)}'`;
+  }
+  return text;
 }
 
 /** What {@link XmppStreamParser.next} yields. */
@@ -166,15 +203,7 @@ class Document {
       if (tag.local !== 'stream' || tag.uri !== NS_STREAMS) {
         throw new XmppStreamError('invalid-namespace', 'the stream must start with <stream:stream> in the streams namespace');
       }
-      const attrs = attributesOf(tag, this.#limits.maxAttributes);
-      const header: { -readonly [K in keyof StreamHeader]: StreamHeader[K] } = {};
-      const ns = tag.ns[''];
-      if (ns !== undefined) header.xmlns = ns;
-      if (attrs.to !== undefined) header.to = attrs.to;
-      if (attrs.from !== undefined) header.from = attrs.from;
-      if (attrs.id !== undefined) header.id = attrs.id;
-      if (attrs.version !== undefined) header.version = attrs.version;
-      if (attrs['xml:lang'] !== undefined) header.lang = attrs['xml:lang'];
+      const header = streamHeaderOf(attributesOf(tag, this.#limits.maxAttributes), tag.ns['']);
       this.#events.push({ type: 'header', header });
       return;
     }
