@@ -11,6 +11,7 @@ import { signIn } from '../docs/examples/readme.js';
 import { XOTP } from '../docs/examples/x-otp.js';
 import { AuthenticationFailure, EXTERNAL, SASLFailure, SASLStateMachine, authenticate } from '../src/index.js';
 import type { LineTransport } from '../src/protocols/lines/index.js';
+import { exampleRegion, markdownBlocks } from './helpers/doc-quotes.js';
 
 const USER = 'user';
 const PASSWORD = 'pencil';
@@ -264,23 +265,6 @@ describe('writing-a-mechanism guide: X-OTP', () => {
 });
 
 describe('the markdown quotes the example files verbatim', () => {
-  // The examples import from the repository's sources; readers import the package.
-  const SPECIFIERS: ReadonlyArray<readonly [string, string]> = [
-    ["'../../src/index.js'", "'saslkit'"],
-    ["'../../src/protocols/lines/index.js'", "'saslkit/lines'"],
-  ];
-  function region(file: string, name: string): string {
-    const text = readFileSync(new URL(`../${file}`, import.meta.url), 'utf8');
-    const m = new RegExp(`// #region ${name}\\n([\\s\\S]*?)// #endregion ${name}\\n`).exec(text);
-    if (!m) throw new Error(`no region ${name} in ${file}`);
-    let code = m[1]!;
-    for (const [from, to] of SPECIFIERS) code = code.split(from).join(to);
-    return code;
-  }
-  function blocks(markdownFile: string): string[] {
-    const text = readFileSync(new URL(`../${markdownFile}`, import.meta.url), 'utf8');
-    return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
-  }
   const quotes: ReadonlyArray<readonly [string, string, string]> = [
     ['README.md', 'docs/examples/readme.ts', 'readme'],
     ['docs/protocol-adapter.md', 'docs/examples/line-protocol.ts', 'adapter'],
@@ -289,14 +273,14 @@ describe('the markdown quotes the example files verbatim', () => {
   ];
   for (const [markdown, file, name] of quotes) {
     it(`${markdown} quotes ${file}#${name}`, () => {
-      expect(blocks(markdown)).toContain(region(file, name));
+      expect(markdownBlocks(markdown)).toContain(exampleRegion(file, name));
     });
   }
 
   // A block whose first line is "// from <path>" is an excerpt of that file.
   for (const markdown of ['README.md', 'docs/protocol-adapter.md', 'docs/writing-a-mechanism.md']) {
     it(`${markdown}: every "// from <file>" excerpt is in that file`, () => {
-      for (const block of blocks(markdown)) {
+      for (const block of markdownBlocks(markdown)) {
         const m = /^\/\/ from (\S+)\n/.exec(block);
         if (!m) continue;
         const source = readFileSync(new URL(`../${m[1]!}`, import.meta.url), 'utf8');

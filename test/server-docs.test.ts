@@ -1,9 +1,9 @@
 // docs/server.md quotes docs/examples/server.ts verbatim, and that code runs.
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { PLAIN, SASLFailure, SCRAM, authenticate } from '../src/index.js';
 import { LoopbackInterface, MemoryCredentialStore, SASLServer, SCRAMServer, PLAINServer, type ServerConnection } from '../src/server/index.js';
 import { TextVerifierStore, authorize, createServer, loginInProcess, runExchange, type ChallengeChannel } from '../docs/examples/server.js';
+import { exampleRegion, markdownBlocks } from './helpers/doc-quotes.js';
 import { SECRET, clientFinal, dec, enc } from './helpers/server.js';
 
 const TLS: ServerConnection = { secure: true };
@@ -74,15 +74,10 @@ describe('docs/server.md examples', () => {
 });
 
 describe('docs/server.md quotes docs/examples/server.ts verbatim', () => {
-  const source = readFileSync(new URL('../docs/examples/server.ts', import.meta.url), 'utf8');
-  const markdown = readFileSync(new URL('../docs/server.md', import.meta.url), 'utf8');
-  const blocks = [...markdown.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]!);
+  const blocks = markdownBlocks('docs/server.md');
   for (const name of ['setup', 'exchange', 'store', 'authorize', 'loopback']) {
     it(`region ${name}`, () => {
-      const m = new RegExp(`// #region ${name}\\n([\\s\\S]*?)// #endregion ${name}\\n`).exec(source);
-      expect(m, `region ${name}`).not.toBeNull();
-      const code = m![1]!.split("'../../src/server/index.js'").join("'saslkit/server'").split("'../../src/index.js'").join("'saslkit'");
-      expect(blocks).toContain(code);
+      expect(blocks).toContain(exampleRegion('docs/examples/server.ts', name));
     });
   }
   it('quotes nothing else as TypeScript', () => {
