@@ -11,6 +11,7 @@ import {
   authenticate,
 } from '../src/index.js';
 import { ScriptedInterface } from './helpers/scripted.js';
+import { rejection } from './helpers/errors.js';
 
 type Behaviour = 'succeed' | ((sm: SASLStateMachine) => Promise<void>);
 
@@ -49,15 +50,6 @@ const fails = (err: unknown) => async (sm: SASLStateMachine) => {
   await sm.initiate('WHATEVER').catch(() => undefined);
   throw err;
 };
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('authenticate()', () => {
   it('tries implementations in the given order and returns the mechanism name used', async () => {

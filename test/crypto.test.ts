@@ -20,6 +20,7 @@ import {
   utf8Encode,
   type HashAlgorithm,
 } from '../src/index.js';
+import { rejection, syncError } from './helpers/errors.js';
 
 const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s);
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
@@ -29,24 +30,6 @@ const hash = (name: string): HashAlgorithm => {
   if (!h) throw new Error(`no hash ${name}`);
   return h;
 };
-
-function syncError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an exception');
-}
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('hashes', () => {
   it('lists SHA3-512, SHA-512, SHA-256, SHA-1, strongest first, with their minimum iteration counts', () => {

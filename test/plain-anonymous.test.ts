@@ -12,26 +12,9 @@ import {
   encodePlainMessage,
 } from '../src/index.js';
 import { ScriptedInterface } from './helpers/scripted.js';
+import { rejection, syncError } from './helpers/errors.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
-
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
-
-function syncError(fn: () => unknown): unknown {
-  try {
-    fn();
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected an exception');
-}
 
 /** Run PLAIN against a server that checks the message and answers `step`. */
 async function runPlain(plain: PLAIN, intf: ScriptedInterface): Promise<SASLStateMachine> {
@@ -183,6 +166,7 @@ describe('ANONYMOUS (RFC 4505)', () => {
     expect(checkTraceToken('😀'.repeat(255))).toHaveLength(510);
     const intf = new ScriptedInterface([{ expect: (sent) => expect(sent).toEqual(bytes('Grüße')), reply: ['success', null] }]);
     await new ANONYMOUS('Grüße').authenticate(new SASLStateMachine(intf));
+    expect(intf.remaining).toBe(0); // the step (and its check) ran
   });
 
   it('accepts right-to-left text that follows the bidi rule', () => {

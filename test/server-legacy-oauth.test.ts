@@ -124,13 +124,17 @@ describe('XOAUTH2 server', () => {
     expect(r).toMatchObject({ kind: 'failure', condition: 'malformed-request' });
   });
   it('a throwing validator becomes temporary-auth-failure, not a crash', async () => {
+    const internal: unknown[] = [];
     const server = new SASLServer({
       mechanisms: [new XOAUTH2Server({ validateToken: () => { throw new Error('introspection endpoint down'); } })],
-      onInternalError: () => undefined,
+      onInternalError: (err) => internal.push(err),
     });
     const r = await server.start('XOAUTH2', { secure: true }).step(enc('user=a\x01auth=Bearer t\x01\x01'));
     expect(r).toMatchObject({ kind: 'failure', condition: 'temporary-auth-failure' });
-    expect(SASLFailure).toBeDefined();
+    // The validator's own error goes to the operator's hook, not to the client.
+    expect(internal).toHaveLength(1);
+    expect((internal[0] as Error).message).toBe('introspection endpoint down');
+    expect(JSON.stringify(r)).not.toContain('introspection');
   });
 });
 

@@ -2,19 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { AuthenticationFailure, SASLError, SASLFailure, SASLState, SASLStateMachine } from '../src/index.js';
 import { ScriptedInterface } from './helpers/scripted.js';
+import { rejection } from './helpers/errors.js';
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s);
 const text = (b: Uint8Array | null): string | null => (b === null ? null : new TextDecoder().decode(b));
-
-/** Await `p`, expecting a rejection; return the error. */
-async function rejection(p: Promise<unknown>): Promise<unknown> {
-  try {
-    await p;
-  } catch (err) {
-    return err;
-  }
-  throw new Error('expected a rejection');
-}
 
 /** A misuse error: a SASLError of kind 'invalid state', not a SASLFailure (the loop must not swallow it). */
 function expectMisuse(err: unknown): void {

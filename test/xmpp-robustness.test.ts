@@ -24,7 +24,8 @@ beforeAll(async () => {
     sasl: new SASLServer({ mechanisms: [...scramServerMechanisms({ hashes: ['SHA-256'] }), new PLAINServer()], credentials }),
     domain: 'localhost',
     tls: { key: cert.key, cert: cert.cert },
-    readTimeoutMs: 1000,
+    // Long enough that a loaded CI machine does not drop the good clients.
+    readTimeoutMs: 3000,
     maxElementSize: 8192,
     maxDepth: 16,
   });
@@ -104,7 +105,7 @@ describe('XMPP server robustness', () => {
   });
 
   it('a client that stalls mid-element is dropped after the read timeout', async () => {
-    const { closed } = await raw([HEADER, '<x>'], 5000);
+    const { closed } = await raw([HEADER, '<x>'], 15_000);
     expect(closed).toBe(true);
   });
 
@@ -113,7 +114,7 @@ describe('XMPP server robustness', () => {
     await Promise.all([goodClientWorks(), goodClientWorks(), hostile]);
     await goodClientWorks();
     // Every connection is gone again.
-    for (let i = 0; i < 50 && server.connections > 0; i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 250 && server.connections > 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(server.connections).toBe(0);
   });
 });
