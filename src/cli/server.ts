@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { HASHES, type HashName } from '../index.js';
 import {
   ANONYMOUSServer,
   LOGINServer,
@@ -49,9 +50,14 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h' },
 };
 
-/** Every server mechanism the command can run (CRAM-MD5 needs stored passwords, which it never has). */
-function allMechanisms(): ServerMechanism[] {
-  return [...scramServerMechanisms(), new PLAINServer(), new LOGINServer(), new ANONYMOUSServer()];
+/**
+ * Every server mechanism the command can run, SCRAM only for the hashes
+ * some user has a verifier for (a client picks the strongest hash offered).
+ * No CRAM-MD5: it needs stored passwords, which the command never has.
+ */
+function allMechanisms(hashes: ReadonlySet<HashName>): ServerMechanism[] {
+  const scram = hashes.size > 0 ? scramServerMechanisms({ hashes: [...hashes] }) : [];
+  return [...scram, new PLAINServer(), new LOGINServer(), new ANONYMOUSServer()];
 }
 const DEFAULT_EXCLUDED = new Set(['ANONYMOUS']);
 
@@ -81,8 +87,8 @@ per event on standard output: {"event":"listening",...} first, then
 Exit status: 0 stopped by a signal, 2 usage error, 3 cannot listen.
 `;
 
-function mechanismsFrom(names: readonly string[]): ServerMechanism[] {
-  const all = allMechanisms();
+function mechanismsFrom(names: readonly string[], hashes: ReadonlySet<HashName>): ServerMechanism[] {
+  const all = allMechanisms(hashes);
   if (names.length === 0) return all.filter((m) => !DEFAULT_EXCLUDED.has(m.name));
   return names.map((given) => {
     const m = all.find((x) => x.name === given.toUpperCase());
@@ -122,14 +128,16 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const { host, port } = parseHostPort(stringOption(values, 'listen') ?? '127.0.0.1:0', 'listen', true);
   const cert = readFileOption(requiredOption(values, 'cert'), 'cert');
   const key = readFileOption(requiredOption(values, 'key'), 'key');
-  const mechanisms = mechanismsFrom(listOption(values, 'mechanism'));
   const maxVersion = tlsMaxOption(values);
   const domain = stringOption(values, 'domain') ?? 'localhost';
 
   const store = new MemoryCredentialStore();
   const credentialsPath = stringOption(values, 'credentials');
-  if (credentialsPath !== undefined) loadCredentialsFile(readFileOption(credentialsPath, 'credentials'), store, credentialsPath);
   const users = listOption(values, 'user');
+  if (credentialsPath === undefined && users.length === 0) throw new UsageError('give --credentials FILE or --user NAME');
+  const fileHashes = credentialsPath === undefined ? new Set<HashName>() : loadCredentialsFile(readFileOption(credentialsPath, 'credentials'), store, credentialsPath);
+  // --user derives verifiers for every hash. Checked before reading a password, so a usage error does not wait for it.
+  const mechanisms = mechanismsFrom(listOption(values, 'mechanism'), users.length > 0 ? new Set(HASHES.map((h) => h.name)) : fileHashes);
   if (users.length > 0) {
     const password = await readPassword(io);
     for (const user of users) {
@@ -140,7 +148,6 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
       }
     }
   }
-  if (credentialsPath === undefined && users.length === 0) throw new UsageError('give --credentials FILE or --user NAME');
 
   const emit = (event: Record<string, unknown>): void => {
     io.stdout.write(`${JSON.stringify(event)}\n`);
