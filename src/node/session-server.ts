@@ -134,7 +134,9 @@ export async function startSessionServer(
   server.on('tlsClientError', () => {});
 
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (err) => reject(new SASLError(null, 'transport error', `cannot listen on ${host}: ${err.message}`)));
+    // Kept for the server's lifetime: a later listener error (e.g. EMFILE on
+    // accept) must not crash the process; once listening, reject is a no-op.
+    server.on('error', (err) => reject(new SASLError(null, 'transport error', `cannot listen on ${host}: ${err.message}`)));
     server.listen(options.port ?? 0, host, () => resolve());
   });
   const address = server.address() as net.AddressInfo;
