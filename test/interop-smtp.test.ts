@@ -294,7 +294,7 @@ describe('saslkit SMTP client ↔ saslkit SMTP server', () => {
     const gone = await startSmtpServer({ sasl: new SASLServer({ mechanisms: [new PLAINServer()] }) });
     const port = gone.port;
     await gone.close();
-    await expect(connectSmtp({ host: '127.0.0.1', port, security: 'none', connectTimeoutMs: 5000 })).rejects.toThrow(/cannot connect/);
+    await expect(connectSmtp({ host: '127.0.0.1', port, security: 'none', connectTimeoutMs: 5000 })).rejects.toThrow(/connecting to 127.0.0.1:\d+ failed: .*ECONNREFUSED/);
     // the servers still serve
     expect(await authenticateSmtp({ host: '127.0.0.1', port: tls13.port, tls: { ca: cert.cert }, mechanisms: [new PLAIN(creds)] })).toBe('PLAIN');
     expect(serverErrors).toEqual([]);

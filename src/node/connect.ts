@@ -49,28 +49,42 @@ export function tlsOptionsFor(options: ConnectOptions): tls.ConnectionOptions {
   return { ...options.tls, ...(servername === undefined ? {} : { servername }) };
 }
 
+/** Where and how {@link openSocket} connects. */
+export interface SocketConnectOptions {
+  /** Host name or address. */
+  readonly host: string;
+  /** TCP port. */
+  readonly port: number;
+  /** TLS from the first byte, with these `tls.connect` options; `null` for plain TCP. */
+  readonly tls: tls.ConnectionOptions | null;
+  /** Local address to connect from (default: chosen by the system). */
+  readonly localAddress?: string;
+  /** Milliseconds to wait for the TCP connection (and TLS handshake). */
+  readonly timeoutMs: number;
+}
+
 /**
- * Open a TCP connection (with TLS at once for `security: 'implicit'`) and
- * wrap it in a {@link SocketLineTransport}. On any error or timeout the
- * socket is destroyed and the promise rejects with a {@link TransportError}.
+ * Open a TCP (or implicit-TLS) connection, the first step of every Node
+ * client helper. On an error or timeout the socket is destroyed (and later
+ * socket errors are absorbed) and the promise rejects with `fail(why)`.
  *
- * @param options - see {@link ConnectOptions}
- * @returns the transport; for `'starttls'` still plaintext
+ * @param options - see {@link SocketConnectOptions}
+ * @param fail - makes the rejection (a {@link TransportError} by default);
+ *   `timedOut` tells a timeout from a refused or failed connection
  */
-export async function connectLineTransport(options: ConnectOptions): Promise<SocketLineTransport> {
-  const { host, port } = options;
-  if (typeof host !== 'string' || host.length === 0) throw new TransportError('host must be a non-empty string');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TransportError('port must be an integer from 1 to 65535');
-  const timeoutMs = options.connectTimeoutMs ?? 10_000;
-  const implicit = options.security === 'implicit';
+export function openSocket(
+  options: SocketConnectOptions,
+  fail: (why: string, timedOut: boolean) => Error = (why) => new TransportError(why),
+): Promise<net.Socket> {
+  const { host, port, timeoutMs } = options;
   const local = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
-  const socket = await new Promise<net.Socket>((resolve, reject) => {
+  return new Promise<net.Socket>((resolve, reject) => {
     let settled = false;
-    const s: net.Socket = implicit
-      ? tls.connect({ ...tlsOptionsFor(options), host, port, ...local }, () => done(null))
+    const s: net.Socket = options.tls
+      ? tls.connect({ ...options.tls, host, port, ...local }, () => done(null))
       : net.connect({ host, port, ...local }, () => done(null));
-    const timer = setTimeout(() => done(new TransportError(`connecting to ${host}:${port} timed out after ${timeoutMs} ms`)), timeoutMs);
-    const onError = (err: Error): void => done(new TransportError(`connecting to ${host}:${port} failed: ${err.message}`));
+    const timer = setTimeout(() => done(fail(`connecting to ${host}:${port} timed out after ${timeoutMs} ms`, true)), timeoutMs);
+    const onError = (err: Error): void => done(fail(`connecting to ${host}:${port} failed: ${err.message}`, false));
     s.once('error', onError);
     function done(err: Error | null): void {
       if (settled) return;
@@ -85,6 +99,27 @@ export async function connectLineTransport(options: ConnectOptions): Promise<Soc
         resolve(s);
       }
     }
+  });
+}
+
+/**
+ * Open a TCP connection (with TLS at once for `security: 'implicit'`) and
+ * wrap it in a {@link SocketLineTransport}. On any error or timeout the
+ * socket is destroyed and the promise rejects with a {@link TransportError}.
+ *
+ * @param options - see {@link ConnectOptions}
+ * @returns the transport; for `'starttls'` still plaintext
+ */
+export async function connectLineTransport(options: ConnectOptions): Promise<SocketLineTransport> {
+  const { host, port } = options;
+  if (typeof host !== 'string' || host.length === 0) throw new TransportError('host must be a non-empty string');
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TransportError('port must be an integer from 1 to 65535');
+  const socket = await openSocket({
+    host,
+    port,
+    tls: options.security === 'implicit' ? tlsOptionsFor(options) : null,
+    ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+    timeoutMs: options.connectTimeoutMs ?? 10_000,
   });
   const transportOptions: SocketLineTransportOptions = {
     ...(options.readTimeoutMs === undefined ? {} : { readTimeoutMs: options.readTimeoutMs }),

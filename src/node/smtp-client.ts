@@ -7,14 +7,14 @@
  *
  * @module
  */
-import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { SASLError } from '../core/errors.js';
 import type { SASLMechanism } from '../core/mechanism.js';
 import { authenticate } from '../core/negotiate.js';
 import type { EhloResponse } from '../protocols/smtp/ehlo.js';
 import { SmtpClient, SmtpSASLInterface, type SmtpClientOptions } from '../protocols/smtp/client.js';
-import { SocketLineTransport } from './socket-line-transport.js';
+import { connectLineTransport, tlsOptionsFor } from './connect.js';
+import type { SocketLineTransport } from './socket-line-transport.js';
 
 /** How the connection is secured. */
 export type SmtpSecurity = 'starttls' | 'implicit' | 'none';
@@ -111,36 +111,6 @@ export class SmtpConnection {
   }
 }
 
-function connectSocket(options: SmtpConnectOptions): Promise<net.Socket> {
-  const timeoutMs = options.connectTimeoutMs ?? 30_000;
-  return new Promise((resolve, reject) => {
-    let socket: net.Socket;
-    const fail = (why: string): void => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new SASLError(null, 'transport error', why));
-    };
-    const timer = setTimeout(() => fail(`connection to ${options.host}:${options.port} timed out`), timeoutMs);
-    const ready = (): void => {
-      clearTimeout(timer);
-      socket.off('error', onError);
-      resolve(socket);
-    };
-    const onError = (err: Error): void => fail(`cannot connect to ${options.host}:${options.port}: ${err.message}`);
-    const local = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
-    if (options.security === 'implicit') {
-      socket = tls.connect({ servername: serverName(options), ...options.tls, host: options.host, port: options.port, ...local }, ready);
-    } else {
-      socket = net.connect({ host: options.host, port: options.port, ...local }, ready);
-    }
-    socket.once('error', onError);
-  });
-}
-
-function serverName(options: SmtpConnectOptions): string | undefined {
-  return net.isIP(options.host) ? undefined : options.host;
-}
-
 /**
  * Connect, read the greeting, send EHLO and, for `'starttls'`, upgrade to
  * TLS and send EHLO again.
@@ -155,8 +125,7 @@ export async function connectSmtp(options: SmtpConnectOptions): Promise<SmtpConn
   if (security !== 'starttls' && security !== 'implicit' && security !== 'none') {
     throw new SASLError(null, 'invalid argument', 'security must be starttls, implicit or none');
   }
-  const socket = await connectSocket({ ...options, security });
-  const transport = new SocketLineTransport(socket, { readTimeoutMs: options.readTimeoutMs, maxLineLength: options.maxLineLength });
+  const transport = await connectLineTransport({ ...options, security, connectTimeoutMs: options.connectTimeoutMs ?? 30_000 });
   const client = new SmtpClient(transport, options);
   try {
     await client.readGreeting();
@@ -164,7 +133,7 @@ export async function connectSmtp(options: SmtpConnectOptions): Promise<SmtpConn
     const extensions = await client.ehlo(domain);
     if (security === 'starttls') {
       if (!extensions.startTLS) throw new SASLError(null, 'encryption required', 'the server does not offer STARTTLS');
-      await client.startTLS(() => transport.startTLS({ servername: serverName(options), ...options.tls }));
+      await client.startTLS(() => transport.startTLS(tlsOptionsFor(options)));
     }
     return new SmtpConnection(client, transport);
   } catch (err) {

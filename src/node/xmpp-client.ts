@@ -21,6 +21,7 @@ import { XmppStreamError } from '../protocols/xmpp/errors.js';
 import { readChannelBindingTypes, readMechanisms, readStartTLS } from '../protocols/xmpp/features.js';
 import type { StreamHeader } from '../protocols/xmpp/parser.js';
 import { availableChannelBindings, channelBindingProvider, ChannelBindingError, type ChannelBindingPolicy, type TlsChannelBindingOptions } from './channel-binding.js';
+import { openSocket } from './connect.js';
 import { SocketXmppTransport, type SocketXmppTransportOptions } from './xmpp-socket-transport.js';
 
 /**
@@ -144,28 +145,16 @@ export class XmppClientConnection {
 }
 
 function connectSocket(options: XmppConnectOptions): Promise<net.Socket> {
-  const timeoutMs = options.connectTimeoutMs ?? 10_000;
-  return new Promise((resolve, reject) => {
-    const implicit = options.security === 'implicit';
-    const local = options.localAddress === undefined ? {} : { localAddress: options.localAddress };
-    const socket: net.Socket = implicit
-      ? tls.connect({ servername: options.domain, ...options.tls, host: options.host, port: options.port, ...local })
-      : net.connect({ host: options.host, port: options.port, ...local });
-    const timer = setTimeout(() => {
-      socket.destroy();
-      reject(new XmppStreamError('connection-timeout', `connection timed out after ${timeoutMs} ms`));
-    }, timeoutMs);
-    socket.once(implicit ? 'secureConnect' : 'connect', () => {
-      clearTimeout(timer);
-      socket.removeAllListeners('error');
-      resolve(socket);
-    });
-    socket.once('error', (err) => {
-      clearTimeout(timer);
-      socket.destroy();
-      reject(new XmppStreamError(null, `connection failed: ${err.message}`));
-    });
-  });
+  return openSocket(
+    {
+      host: options.host,
+      port: options.port,
+      tls: options.security === 'implicit' ? { servername: options.domain, ...options.tls } : null,
+      ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
+      timeoutMs: options.connectTimeoutMs ?? 10_000,
+    },
+    (why, timedOut) => new XmppStreamError(timedOut ? 'connection-timeout' : null, why),
+  );
 }
 
 /**
