@@ -20,6 +20,7 @@
  */
 import { base64Decode, base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
 import { SASLError, SASLFailure } from '../../core/errors.js';
+import { peerText } from '../../core/peer-text.js';
 import { SASLInterface } from '../../core/interface.js';
 import type { NextStateTuple } from '../../core/state.js';
 import type { LineTransport } from '../transport.js';
@@ -52,7 +53,7 @@ export class SmtpReplyError extends SASLError {
    * @param reply - the reply received
    */
   constructor(command: string, reply: SmtpReply) {
-    super(null, 'SMTP command refused', `${command} answered ${reply.code} ${replyText(reply).slice(0, 200)}`);
+    super(null, 'SMTP command refused', `${command} answered ${reply.code} ${peerText(replyText(reply), 200)}`);
     this.reply = reply;
   }
 }
@@ -277,7 +278,7 @@ export class SmtpSASLInterface extends SASLInterface {
     this.#inExchange = false;
     if (reply.code === 235) return ['success', null];
     if (reply.code >= 400) {
-      throw new SASLFailure(conditionForReply(reply.code, reply.enhancedStatus), replyText(reply).slice(0, 200) || null);
+      throw new SASLFailure(conditionForReply(reply.code, reply.enhancedStatus), peerText(replyText(reply), 200) || null);
     }
     throw new SmtpProtocolError(`unexpected reply ${reply.code} to AUTH`);
   }
