@@ -166,8 +166,11 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
     tls: { cert, key, ...(maxVersion === undefined ? {} : { maxVersion }) },
     implicitTLS: values['implicit-tls'] === true,
   });
+  // Install the signal handlers before announcing readiness: a SIGTERM sent
+  // right after the 'listening' line must stop the server cleanly.
+  const stopped = io.waitForStop();
   emit({ event: 'listening', protocol, host: server.host, port: server.port, tls: values['implicit-tls'] === true ? 'implicit' : 'starttls', mechanisms: mechanisms.map((m) => m.name) });
-  const signal = await io.waitForStop();
+  const signal = await stopped;
   await server.close();
   emit({ event: 'stopped', signal });
   return EXIT.ok;
