@@ -65,8 +65,9 @@ function versionOf(socket: TLSSocket | null): string | null {
   return socket?.getProtocol() ?? null;
 }
 
-async function connectImapClient(o: ClientConnectOptions): Promise<ClientConnection> {
-  const session = await ImapClientSession.connect({
+/** The connect options every protocol helper takes, from the CLI's. */
+function socketOptions(o: ClientConnectOptions) {
+  return {
     host: o.host,
     port: o.port,
     security: o.security,
@@ -74,7 +75,11 @@ async function connectImapClient(o: ClientConnectOptions): Promise<ClientConnect
     connectTimeoutMs: o.timeoutMs,
     readTimeoutMs: o.timeoutMs,
     ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
-  });
+  };
+}
+
+async function connectImapClient(o: ClientConnectOptions): Promise<ClientConnection> {
+  const session = await ImapClientSession.connect(socketOptions(o));
   return {
     tlsVersion: versionOf(session.tlsSocket),
     channelBinding: (policy, type) => session.channelBinding({ policy, ...(type === undefined ? {} : { type }) }),
@@ -85,15 +90,7 @@ async function connectImapClient(o: ClientConnectOptions): Promise<ClientConnect
 }
 
 async function connectSmtpClient(o: ClientConnectOptions): Promise<ClientConnection> {
-  const connection = await connectSmtp({
-    host: o.host,
-    port: o.port,
-    security: o.security,
-    tls: o.tls,
-    connectTimeoutMs: o.timeoutMs,
-    readTimeoutMs: o.timeoutMs,
-    ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
-  });
+  const connection = await connectSmtp(socketOptions(o));
   return {
     tlsVersion: versionOf(connection.tlsSocket),
     channelBinding: (policy, type) => channelBindingFor(connection.tlsSocket, { policy, ...(type === undefined ? {} : { type }) }),
@@ -104,16 +101,7 @@ async function connectSmtpClient(o: ClientConnectOptions): Promise<ClientConnect
 }
 
 async function connectXmppClient(o: ClientConnectOptions): Promise<ClientConnection> {
-  const connection = await connectXmpp({
-    host: o.host,
-    port: o.port,
-    domain: o.domain,
-    security: o.security,
-    tls: o.tls,
-    connectTimeoutMs: o.timeoutMs,
-    readTimeoutMs: o.timeoutMs,
-    ...(o.localAddress === undefined ? {} : { localAddress: o.localAddress }),
-  });
+  const connection = await connectXmpp({ ...socketOptions(o), domain: o.domain });
   return {
     tlsVersion: versionOf(connection.tlsSocket),
     channelBinding: (policy, type) => connection.channelBinding({ policy, ...(type === undefined ? {} : { type }) }),
