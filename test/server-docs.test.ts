@@ -75,12 +75,12 @@ describe('docs/server.md examples', () => {
 
 describe('docs/server.md quotes docs/examples/server.ts verbatim', () => {
   const blocks = markdownBlocks('docs/server.md');
-  for (const name of ['setup', 'exchange', 'store', 'authorize', 'loopback']) {
+  for (const name of ['setup', 'exchange', 'store', 'authorize', 'loopback', 'external']) {
     it(`region ${name}`, () => {
       expect(blocks).toContain(exampleRegion('docs/examples/server.ts', name));
     });
   }
   it('quotes nothing else as TypeScript', () => {
-    expect(blocks).toHaveLength(5);
+    expect(blocks).toHaveLength(6);
   });
 });

@@ -106,3 +106,18 @@ export async function loginInProcess(server: SASLServer): Promise<AuthOutcome | 
   return intf.outcome; // { mechanism: 'SCRAM-SHA-256', authcid: 'bob', authzid: 'bob', ... }
 }
 // #endregion loopback
+
+// #region external
+import { EXTERNALServer } from '../../src/server/index.js';
+import { clientCertificateIdentity, startImapServer, type RunningServer } from '../../src/node/index.js';
+
+export async function startCertificateServer(tlsFiles: { key: string; cert: string; clientCA: string }): Promise<RunningServer> {
+  const sasl = new SASLServer({ mechanisms: [new EXTERNALServer(), ...scramServerMechanisms()] });
+  return startImapServer({
+    sasl,
+    tls: { key: tlsFiles.key, cert: tlsFiles.cert, ca: [tlsFiles.clientCA], requestCert: true, rejectUnauthorized: false },
+    // Only a certificate verified against `ca` names anybody (subject CN here).
+    externalIdentity: (socket) => clientCertificateIdentity(socket),
+  });
+}
+// #endregion external

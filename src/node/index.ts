@@ -40,3 +40,4 @@ export { connectXmpp, XmppClientConnection, type XmppChannelBindingOptions, type
 export { startSessionServer, type RunningServer, type ServedSession, type SessionContext, type SessionServerOptions } from './session-server.js';
 export { startXmppServer, type NodeXmppServerOptions, type RunningXmppServer } from './xmpp-server.js';
 export { upgradeToTLS, listenTo, type StartTLSOptions, type ClientStartTLSOptions, type ServerStartTLSOptions, type SocketHandlers } from './tls-upgrade.js';
+export { clientCertificateIdentity, type ClientCertificateIdentityOptions } from './client-certificate.js';

@@ -12,6 +12,7 @@ import { SASLError } from '../core/errors.js';
 import type { ServerConnection } from '../server/mechanism.js';
 import { serverConnectionOf, type TlsChannelBindingOptions } from './channel-binding.js';
 import type { ServerStartTLSOptions } from './tls-upgrade.js';
+import type { clientCertificateIdentity } from './client-certificate.js';
 
 /** Listener options common to every Node protocol server. */
 export interface SessionServerOptions {
@@ -31,6 +32,13 @@ export interface SessionServerOptions {
   readonly channelBinding?: TlsChannelBindingOptions;
   /** Most simultaneous connections; more are refused at once. Default 64. */
   readonly maxConnections?: number;
+  /**
+   * The identity established by TLS for SASL EXTERNAL, e.g.
+   * {@link clientCertificateIdentity} (with `tls.requestCert` and `tls.ca`
+   * set so client certificates are asked for and verified). Default: none,
+   * so EXTERNAL is never offered.
+   */
+  readonly externalIdentity?: (socket: tls.TLSSocket) => string | null;
 }
 
 /** A listening server. */
@@ -94,7 +102,11 @@ export async function startSessionServer(
     rejectUnauthorized: options.tls?.rejectUnauthorized ?? false,
   };
   const secureContext = options.tls ? tls.createSecureContext(options.tls) : null;
-  const connectionOf = (socket: net.Socket): ServerConnection => serverConnectionOf(socket, { ...options.channelBinding, role: 'server' });
+  const connectionOf = (socket: net.Socket): ServerConnection => {
+    const connection = serverConnectionOf(socket, { ...options.channelBinding, role: 'server' });
+    const external = connection.secure && options.externalIdentity ? options.externalIdentity(socket as tls.TLSSocket) : null;
+    return external ? { ...connection, externalIdentity: external } : connection;
+  };
   const sockets = new Set<net.Socket>();
   const sessions = new Set<ServedSession>();
 

@@ -46,7 +46,16 @@ export function upgradeToTLS(plain: Socket, options: StartTLSOptions, timeoutMs:
     };
     if (options.isServer) {
       s = new tls.TLSSocket(plain, { ...options, isServer: true });
-      s.once('secure', done);
+      s.once('secure', () => {
+        const refusal = options.requestCert === true ? checkClientCertificate(s, options.rejectUnauthorized !== false) : null;
+        if (refusal !== null) {
+          clearTimeout(timer);
+          s.destroy();
+          reject(new Error(`TLS client certificate refused: ${refusal}`));
+          return;
+        }
+        done();
+      });
     } else {
       const { isServer: _ignored, ...clientOptions } = options;
       s = tls.connect({ ...clientOptions, socket: plain }, done);
@@ -56,6 +65,28 @@ export function upgradeToTLS(plain: Socket, options: StartTLSOptions, timeoutMs:
       reject(new Error(`TLS handshake failed: ${err.message}`));
     });
   });
+}
+
+/**
+ * Decide `socket.authorized` for a server socket made by hand (STARTTLS):
+ * Node does this only for sockets a `tls.Server` accepted, so an upgraded
+ * socket would otherwise never count as authorized. Same rule as Node's own
+ * (its internal `verifyError()`); when that is unavailable the certificate
+ * counts as unverified, so the check fails closed.
+ *
+ * @returns why the certificate must be refused (`reject` set and not
+ *   verified), or `null` to go on
+ */
+function checkClientCertificate(socket: tls.TLSSocket, reject: boolean): string | null {
+  const handle = (socket as unknown as { _handle?: { verifyError?: () => (Error & { code?: string }) | null } })._handle;
+  const error: (Error & { code?: string }) | null =
+    typeof handle?.verifyError === 'function' ? handle.verifyError() : new Error('verification unavailable');
+  if (error) {
+    socket.authorizationError = error;
+    return reject ? (error.code ?? 'not verified') : null;
+  }
+  socket.authorized = true;
+  return null;
 }
 
 /** The socket events a transport listens to. */
