@@ -34,6 +34,8 @@ export interface DovecotOptions {
   readonly users: readonly (readonly [string, string])[];
   /** Dovecot's `auth_mechanisms`. Default `plain scram-sha-1 scram-sha-256`. */
   readonly mechanisms?: string;
+  /** More configuration lines (e.g. client-certificate settings for EXTERNAL). */
+  readonly extraConfig?: (dir: string) => string;
 }
 
 /** A free loopback port (released just before Dovecot binds it). */
@@ -144,6 +146,7 @@ userdb {
   driver = static
   args = ${asRoot ? 'uid=nobody gid=nogroup ' : ''}home=${mail}/%u
 }
+${options.extraConfig ? options.extraConfig(dir) : ''}
 service imap-login {
   inet_listener imap {
     address = 127.0.0.1
