@@ -162,7 +162,7 @@ describe('saslkit: usage', () => {
   it('server needs users, and reads no password for a usage error', async () => {
     const r = await saslkit(['server', '--protocol', 'smtp', '--cert', cert.certPath, '--key', cert.keyPath]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/give --credentials FILE or --user NAME/);
+    expect(r.stderr).toMatch(/give --credentials FILE, --user NAME or --client-ca FILE/);
   });
 
   it('a bad credentials file names the line, not its content', async () => {
@@ -344,6 +344,53 @@ describe('saslkit client ↔ saslkit server', () => {
     const own = await startServer(['--protocol', 'smtp', '--cert', cert.certPath, '--key', cert.keyPath, '--user', 'x'], { SASLKIT_PASSWORD: 'y' });
     expect(await own.stop()).toBe(0);
     expect(own.events.at(-1)).toMatchObject({ event: 'stopped', signal: 'SIGTERM' });
+  });
+});
+
+describe('saslkit client ↔ saslkit server with TLS client certificates (EXTERNAL)', () => {
+  let server: CliServer;
+  let alice: TestCert;
+  let stranger: TestCert;
+
+  beforeAll(async () => {
+    alice = generateCert(dir, 'ecdsa-p256-sha256', 'alice');
+    stranger = generateCert(dir, 'ecdsa-p384-sha384', 'alice');
+    // No password users at all: only certificates signed by (here: equal to) alice's are trusted.
+    server = await startServer(['--protocol', 'imap', '--cert', cert.certPath, '--key', cert.keyPath, '--client-ca', alice.certPath]);
+  }, 30_000);
+
+  afterAll(async () => {
+    await server?.stop();
+  }, 20_000);
+
+  const client = (extra: readonly string[]): Promise<Result> =>
+    saslkit(['client', '--protocol', 'imap', '--connect', `127.0.0.1:${server.port}`, '--ca', cert.certPath, '--timeout', '10000', ...extra], { input: '' });
+
+  it('a trusted certificate logs in with EXTERNAL by default, no password read, as its CN', async () => {
+    expect(server.events[0]).toMatchObject({ event: 'listening', mechanisms: ['EXTERNAL', 'PLAIN', 'LOGIN'] });
+    const n = server.events.length - 1;
+    const r = await client(['--client-cert', alice.certPath, '--client-key', alice.keyPath, '-a', 'ignored']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^mechanism: EXTERNAL$/m);
+    expect((await eventsAfter(server, n + 1))[n]).toMatchObject({ event: 'authenticated', mechanism: 'EXTERNAL', authcid: 'alice', authzid: 'alice' });
+  });
+
+  it('-m EXTERNAL with an untrusted certificate is refused (exit 3: the server offers no EXTERNAL)', async () => {
+    const r = await client(['--client-cert', stranger.certPath, '--client-key', stranger.keyPath, '-m', 'EXTERNAL']);
+    expect(r.code).toBe(3);
+  });
+
+  it('usage: --client-cert needs --client-key; -m EXTERNAL needs a certificate', async () => {
+    expect((await client(['--client-cert', alice.certPath, '-m', 'EXTERNAL'])).code).toBe(2);
+    expect((await client(['-m', 'EXTERNAL'])).code).toBe(2);
+  });
+});
+
+describe('saslkit --version', () => {
+  it('prints the package version', async () => {
+    const r = await saslkit(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^saslkit \d+\.\d+\.\d+\n$/);
   });
 });
 

@@ -8,6 +8,7 @@
 import {
   ANONYMOUS,
   CRAMMD5,
+  EXTERNAL,
   HASHES,
   LOGIN,
   OAUTHBEARER,
@@ -29,6 +30,7 @@ export const CLIENT_MECHANISMS: readonly string[] = [
   'LOGIN',
   'CRAM-MD5',
   'ANONYMOUS',
+  'EXTERNAL',
   'OAUTHBEARER',
   'XOAUTH2',
 ];
@@ -47,6 +49,8 @@ export interface MechanismSetup {
   readonly requireChannelBinding: boolean;
   /** The connection is encrypted (PLAIN is in the default list only then). */
   readonly secure: boolean;
+  /** A client certificate was presented: EXTERNAL leads the default list. */
+  readonly clientCertificate: boolean;
   /** The server's host and port, for OAUTHBEARER's `host=`/`port=`. */
   readonly server: { readonly host: string; readonly port: number };
 }
@@ -86,6 +90,7 @@ export function clientMechanisms(names: readonly string[], setup: MechanismSetup
   if (names.length === 0) {
     if (setup.requireChannelBinding) return cb ? [new SCRAMPLUS(credentials, cb, scramOptions)] : [];
     return [
+      ...(setup.clientCertificate ? [new EXTERNAL(authzid)] : []),
       ...(cb ? [new SCRAMPLUS(credentials, cb, scramOptions)] : []),
       new SCRAM(credentials, scramOptions),
       ...(setup.secure ? [new PLAIN(credentials, authzid)] : []),
@@ -108,6 +113,9 @@ export function clientMechanisms(names: readonly string[], setup: MechanismSetup
         break;
       case 'CRAM-MD5':
         mechanisms.push(new CRAMMD5(credentials));
+        break;
+      case 'EXTERNAL':
+        mechanisms.push(new EXTERNAL(authzid));
         break;
       case 'ANONYMOUS':
         mechanisms.push(new ANONYMOUS(setup.user ?? 'saslkit'));

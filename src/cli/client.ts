@@ -38,6 +38,8 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'cb-type': { type: 'string' },
   'cb-policy': { type: 'string' },
   ca: { type: 'string' },
+  'client-cert': { type: 'string' },
+  'client-key': { type: 'string' },
   insecure: { type: 'boolean' },
   servername: { type: 'string' },
   'tls-max': { type: 'string' },
@@ -65,6 +67,9 @@ Connection:
   --plain                no TLS at all (PLAIN is then only used if named with -m)
   --ca FILE              trust this CA (PEM) instead of the system's
   --insecure             do not verify the server certificate
+  --client-cert FILE     present this certificate (PEM); EXTERNAL is then tried
+  --client-key FILE      first, as the identity the certificate names
+                         its private key (PEM)
   --servername NAME      TLS server name (SNI and verification); default the host
   --tls-max 1.2|1.3      highest TLS version
   --domain NAME          XMPP domain (default: the host)
@@ -75,7 +80,7 @@ Authentication:
   -m, --mechanism M      try M (repeatable, in order); default: SCRAM-PLUS when
                          channel binding is possible, SCRAM, PLAIN over TLS.
                          Known: ${CLIENT_MECHANISMS.join(' ')}
-  --authzid ID           act as ID (PLAIN, SCRAM)
+  --authzid ID           act as ID (PLAIN, SCRAM, EXTERNAL)
   --cb-policy P          channel binding: disable, prefer (default) or require
   --cb-type T            tls-exporter, tls-unique or tls-server-end-point
                          (default: tls-exporter on TLS 1.3, tls-unique on 1.2)
@@ -108,9 +113,13 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const cbType = cbTypeText === undefined ? undefined : choiceOption(values, 'cb-type', CB_TYPES, 'tls-exporter');
   const names = checkMechanismNames(listOption(values, 'mechanism'), cbPolicy === 'require');
   const user = stringOption(values, 'authcid');
-  if (user === undefined && !(names.length > 0 && names.every((n) => n === 'ANONYMOUS'))) {
-    throw new UsageError('-a USER is required (except with -m ANONYMOUS)');
+  if (user === undefined && !(names.length > 0 && names.every((n) => n === 'ANONYMOUS' || n === 'EXTERNAL'))) {
+    throw new UsageError('-a USER is required (except with -m ANONYMOUS or -m EXTERNAL)');
   }
+  const clientCertPath = stringOption(values, 'client-cert');
+  const clientKeyPath = stringOption(values, 'client-key');
+  if ((clientCertPath === undefined) !== (clientKeyPath === undefined)) throw new UsageError('--client-cert and --client-key go together');
+  if (names.includes('EXTERNAL') && clientCertPath === undefined) throw new UsageError('-m EXTERNAL needs --client-cert and --client-key');
   if (security === 'none' && cbPolicy === 'require') throw new UsageError('--cb-policy require needs TLS, not --plain');
   const timeoutMs = integerOption(values, 'timeout', 1, 3_600_000) ?? 30_000;
   const caPath = stringOption(values, 'ca');
@@ -121,6 +130,9 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
     ...(values.insecure === true ? { rejectUnauthorized: false } : {}),
     ...(servername === undefined ? {} : { servername }),
     ...(maxVersion === undefined ? {} : { maxVersion }),
+    ...(clientCertPath === undefined || clientKeyPath === undefined
+      ? {}
+      : { cert: readFileOption(clientCertPath, 'client-cert'), key: readFileOption(clientKeyPath, 'client-key') }),
   };
 
   const password = passwordOnce(io, names.length > 0 && names.every((n) => n === 'OAUTHBEARER' || n === 'XOAUTH2') ? 'token' : 'password');
@@ -143,6 +155,7 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
       channelBinding: cb,
       requireChannelBinding: cbPolicy === 'require',
       secure: connection.tlsVersion !== null,
+      clientCertificate: clientCertPath !== undefined && connection.tlsVersion !== null,
       server: { host, port },
     });
     const mechanism = await connection.authenticate(mechanisms);

@@ -11,6 +11,7 @@ import { clientCommand } from './client.js';
 import type { Command, CommandIO } from './io.js';
 import { mkpasswdCommand } from './mkpasswd.js';
 import { serverCommand } from './server.js';
+import { packageVersion } from './version.js';
 
 const COMMANDS: readonly Command[] = [clientCommand, serverCommand, mkpasswdCommand];
 
@@ -19,7 +20,8 @@ const USAGE = `Usage: saslkit <command> [options]
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
-"saslkit <command> --help" describes a command's options.
+"saslkit <command> --help" describes a command's options;
+"saslkit --version" prints the version.
 `;
 
 /**
@@ -59,6 +61,10 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     (name === undefined ? io.stderr : io.stdout).write(USAGE);
     return name === undefined ? EXIT.usage : EXIT.ok;
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`saslkit ${packageVersion()}\n`);
+    return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {

@@ -9,6 +9,7 @@
 import { HASHES, type HashName } from '../index.js';
 import {
   ANONYMOUSServer,
+  EXTERNALServer,
   LOGINServer,
   MemoryCredentialStore,
   PLAINServer,
@@ -17,7 +18,7 @@ import {
   type ExchangeEnd,
   type ServerMechanism,
 } from '../server/index.js';
-import { startImapServer, startSmtpServer, startXmppServer, type RunningServer, type SessionServerOptions } from '../node/index.js';
+import { clientCertificateIdentity, startImapServer, startSmtpServer, startXmppServer, type RunningServer, type SessionServerOptions } from '../node/index.js';
 import {
   EXIT,
   UsageError,
@@ -43,6 +44,7 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   key: { type: 'string' },
   'implicit-tls': { type: 'boolean' },
   credentials: { type: 'string' },
+  'client-ca': { type: 'string' },
   user: { type: 'string', multiple: true },
   mechanism: { type: 'string', short: 'm', multiple: true },
   domain: { type: 'string' },
@@ -55,9 +57,9 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
  * some user has a verifier for (a client picks the strongest hash offered).
  * No CRAM-MD5: it needs stored passwords, which the command never has.
  */
-function allMechanisms(hashes: ReadonlySet<HashName>): ServerMechanism[] {
+function allMechanisms(hashes: ReadonlySet<HashName>, external: boolean): ServerMechanism[] {
   const scram = hashes.size > 0 ? scramServerMechanisms({ hashes: [...hashes] }) : [];
-  return [...scram, new PLAINServer(), new LOGINServer(), new ANONYMOUSServer()];
+  return [...(external ? [new EXTERNALServer()] : []), ...scram, new PLAINServer(), new LOGINServer(), new ANONYMOUSServer()];
 }
 const DEFAULT_EXCLUDED = new Set(['ANONYMOUS']);
 
@@ -79,16 +81,19 @@ per event on standard output: {"event":"listening",...} first, then
                          "saslkit mkpasswd" and "gsasl --mkpasswd" print)
   --user NAME            a user whose password is read from ${PASSWORD_ENV} or
                          standard input (repeatable; all share that password)
+  --client-ca FILE       ask clients for a certificate and trust those this CA
+                         (PEM) signed: their subject CN logs in with EXTERNAL
   -m, --mechanism M      offer only these (repeatable); default every SCRAM
-                         (with -PLUS), PLAIN and LOGIN. Also: ANONYMOUS
+                         (with -PLUS), PLAIN and LOGIN, and EXTERNAL with
+                         --client-ca. Also: ANONYMOUS
   --domain NAME          XMPP domain / SMTP host name (default localhost)
   -h, --help             this text
 
 Exit status: 0 stopped by a signal, 2 usage error, 3 cannot listen.
 `;
 
-function mechanismsFrom(names: readonly string[], hashes: ReadonlySet<HashName>): ServerMechanism[] {
-  const all = allMechanisms(hashes);
+function mechanismsFrom(names: readonly string[], hashes: ReadonlySet<HashName>, external: boolean): ServerMechanism[] {
+  const all = allMechanisms(hashes, external);
   if (names.length === 0) return all.filter((m) => !DEFAULT_EXCLUDED.has(m.name));
   return names.map((given) => {
     const m = all.find((x) => x.name === given.toUpperCase());
@@ -134,10 +139,14 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const store = new MemoryCredentialStore();
   const credentialsPath = stringOption(values, 'credentials');
   const users = listOption(values, 'user');
-  if (credentialsPath === undefined && users.length === 0) throw new UsageError('give --credentials FILE or --user NAME');
+  const clientCaPath = stringOption(values, 'client-ca');
+  const clientCa = clientCaPath === undefined ? undefined : readFileOption(clientCaPath, 'client-ca');
+  if (credentialsPath === undefined && users.length === 0 && clientCa === undefined) {
+    throw new UsageError('give --credentials FILE, --user NAME or --client-ca FILE');
+  }
   const fileHashes = credentialsPath === undefined ? new Set<HashName>() : loadCredentialsFile(readFileOption(credentialsPath, 'credentials'), store, credentialsPath);
   // --user derives verifiers for every hash. Checked before reading a password, so a usage error does not wait for it.
-  const mechanisms = mechanismsFrom(listOption(values, 'mechanism'), users.length > 0 ? new Set(HASHES.map((h) => h.name)) : fileHashes);
+  const mechanisms = mechanismsFrom(listOption(values, 'mechanism'), users.length > 0 ? new Set(HASHES.map((h) => h.name)) : fileHashes, clientCa !== undefined);
   if (users.length > 0) {
     const password = await readPassword(io);
     for (const user of users) {
@@ -163,8 +172,15 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
     domain,
     host,
     port,
-    tls: { cert, key, ...(maxVersion === undefined ? {} : { maxVersion }) },
+    tls: {
+      cert,
+      key,
+      ...(maxVersion === undefined ? {} : { maxVersion }),
+      // Clients without a trusted certificate still connect (for passwords); EXTERNAL is then not offered.
+      ...(clientCa === undefined ? {} : { ca: [clientCa], requestCert: true, rejectUnauthorized: false }),
+    },
     implicitTLS: values['implicit-tls'] === true,
+    ...(clientCa === undefined ? {} : { externalIdentity: clientCertificateIdentity }),
   });
   // Install the signal handlers before announcing readiness: a SIGTERM sent
   // right after the 'listening' line must stop the server cleanly.
