@@ -9,7 +9,7 @@ import { SASLError, SASLFailure } from '../src/core/errors.js';
 import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { utf8Decode } from '../src/core/bytes.js';
-import { challenge, type MechanismStep, type ServerMechanism, type ServerMechanismSession } from '../src/server/mechanism.js';
+import { singleMessageSession, type ServerMechanism, type ServerMechanismSession } from '../src/server/mechanism.js';
 
 // The "trace" stringprep profile (RFC 4505 §3): prohibited output is
 // RFC 3454 C.2.1, C.2.2, C.3, C.4, C.5, C.6, C.8 and C.9.
@@ -89,19 +89,9 @@ export class ANONYMOUSServer implements ServerMechanism {
 
   /** Begin one exchange. */
   start(): ServerMechanismSession {
-    let phase: 'start' | 'wait' | 'done' = 'start';
-    return {
-      async next(response: Uint8Array | null): Promise<MechanismStep> {
-        if (phase === 'done') throw new SASLFailure('malformed-request', 'ANONYMOUS: the exchange is over');
-        if (response === null) {
-          if (phase === 'wait') throw new SASLFailure('malformed-request', 'ANONYMOUS: expected the trace token');
-          phase = 'wait';
-          return challenge(new Uint8Array(0));
-        }
-        phase = 'done';
-        const traceToken = checkTraceToken(utf8Decode(response));
-        return { kind: 'done', data: null, identity: { authcid: null, authzid: null, channelBinding: null, claims: { traceToken } } };
-      },
-    };
+    return singleMessageSession('ANONYMOUS', 'the trace token', (response) => {
+      const traceToken = checkTraceToken(utf8Decode(response));
+      return { kind: 'done', data: null, identity: { authcid: null, authzid: null, channelBinding: null, claims: { traceToken } } };
+    });
   }
 }

@@ -18,9 +18,8 @@ import { SASLError, SASLFailure } from '../src/core/errors.js';
 import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import {
-  challenge,
   failure,
-  type MechanismStep,
+  singleMessageSession,
   type ServerConnection,
   type ServerMechanism,
   type ServerMechanismContext,
@@ -111,24 +110,14 @@ export class EXTERNALServer implements ServerMechanism {
    * @param context - the connection (its external identity) and server facts
    */
   start(context: ServerMechanismContext): ServerMechanismSession {
-    let phase: 'start' | 'wait' | 'done' = 'start';
-    return {
-      async next(response: Uint8Array | null): Promise<MechanismStep> {
-        if (phase === 'done') throw new SASLFailure('malformed-request', 'EXTERNAL: the exchange is over');
-        if (response === null) {
-          if (phase === 'wait') return failure('malformed-request', 'EXTERNAL: expected the authorization identity');
-          phase = 'wait';
-          return challenge(new Uint8Array(0));
-        }
-        phase = 'done';
-        const identity = context.connection.externalIdentity;
-        if (typeof identity !== 'string' || identity.length === 0) {
-          return failure('not-authorized', 'EXTERNAL: no external credentials on this connection');
-        }
-        const authzid = utf8Decode(response);
-        if (authzid.includes('\0')) return failure('malformed-request', 'EXTERNAL: the authorization identity contains NUL');
-        return { kind: 'done', data: null, identity: { authcid: identity, authzid: authzid === '' ? null : authzid, channelBinding: null } };
-      },
-    };
+    return singleMessageSession('EXTERNAL', 'the authorization identity', (response) => {
+      const identity = context.connection.externalIdentity;
+      if (typeof identity !== 'string' || identity.length === 0) {
+        return failure('not-authorized', 'EXTERNAL: no external credentials on this connection');
+      }
+      const authzid = utf8Decode(response);
+      if (authzid.includes('\0')) return failure('malformed-request', 'EXTERNAL: the authorization identity contains NUL');
+      return { kind: 'done', data: null, identity: { authcid: identity, authzid: authzid === '' ? null : authzid, channelBinding: null } };
+    });
   }
 }

@@ -11,7 +11,7 @@ import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { utf8Decode } from '../src/core/bytes.js';
 import { saslprep } from '../src/core/saslprep.js';
-import { challenge, failure, type MechanismStep, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
+import { failure, singleMessageSession, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
 import { verifyPasswordWithStore } from '../src/server/credentials/verify.js';
 
 /** Options of {@link PLAIN}. */
@@ -153,22 +153,12 @@ export class PLAINServer implements ServerMechanism {
    * @param context - the connection, credentials and server facts
    */
   start(context: ServerMechanismContext): ServerMechanismSession {
-    let phase: 'start' | 'wait' | 'done' = 'start';
-    return {
-      async next(response: Uint8Array | null): Promise<MechanismStep> {
-        if (phase === 'done') throw new SASLFailure('malformed-request', 'PLAIN: the exchange is over');
-        if (response === null) {
-          if (phase === 'wait') throw new SASLFailure('malformed-request', 'PLAIN: expected the credentials');
-          phase = 'wait';
-          return challenge(new Uint8Array(0));
-        }
-        phase = 'done';
-        const message = decodePlainMessage(response);
-        const authcid = prepareQuery(message.authcid, 'authentication identity');
-        const password = prepareQuery(message.password, 'password');
-        if (!(await verifyPasswordWithStore(context, authcid, password))) return failure('not-authorized', 'PLAIN: invalid credentials');
-        return { kind: 'done', data: null, identity: { authcid, authzid: message.authzid, channelBinding: null } };
-      },
-    };
+    return singleMessageSession('PLAIN', 'the credentials', async (response) => {
+      const message = decodePlainMessage(response);
+      const authcid = prepareQuery(message.authcid, 'authentication identity');
+      const password = prepareQuery(message.password, 'password');
+      if (!(await verifyPasswordWithStore(context, authcid, password))) return failure('not-authorized', 'PLAIN: invalid credentials');
+      return { kind: 'done', data: null, identity: { authcid, authzid: message.authzid, channelBinding: null } };
+    });
   }
 }

@@ -37,7 +37,7 @@ import {
   parseAttributes,
   parsePositiveInteger,
 } from '../src/scram/attributes.js';
-import { clientKeyOf, saltPassword, scramKeysOf } from '../src/scram/keys.js';
+import { clientKeyOf, saltPassword, serverKeyOf } from '../src/scram/keys.js';
 import { isSASLCondition, type SASLCondition } from '../src/core/conditions.js';
 import { unescapeSaslname } from '../src/scram/attributes.js';
 import { challenge, failure, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
@@ -219,7 +219,8 @@ async function runClient(
   const clientFinalWithoutProof = `c=${channelBinding},r=${combinedNonce}`;
   const authMessage = utf8Encode(`${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`);
   const clientKey = clientKeyOf(hash, saltedPassword);
-  const { storedKey, serverKey } = scramKeysOf(hash, saltedPassword);
+  const storedKey = hash.digest(clientKey);
+  const serverKey = serverKeyOf(hash, saltedPassword);
   const clientProof = xorBytes(clientKey, hash.hmac(storedKey, authMessage));
   const expectedServerSignature = hash.hmac(serverKey, authMessage);
 

@@ -23,7 +23,7 @@ export { HASHES, hashByName, type HashAlgorithm, type HashName } from './crypto/
 export { pbkdf2, pbkdf2Native, pbkdf2Portable, PBKDF2_HARD_LIMIT } from './crypto/pbkdf2.js';
 export { timingSafeEqual } from './crypto/constant-time.js';
 export { randomBytes, randomNonce } from './crypto/random.js';
-export { saltPassword, scramKeysOf, clientKeyOf, type ScramKeys } from './scram/keys.js';
+export { saltPassword, scramKeysOf, clientKeyOf, serverKeyOf, type ScramKeys } from './scram/keys.js';
 
 export { PLAIN, encodePlainMessage, type PLAINOptions } from '../mechanisms/plain.js';
 export { ANONYMOUS, checkTraceToken } from '../mechanisms/anonymous.js';

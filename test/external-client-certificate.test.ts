@@ -2,7 +2,7 @@
 // loopback sockets: saslkit IMAP client with a certificate → saslkit IMAP
 // server that trusts it. The identity comes from the certificate, never
 // from what the client claims.
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTERNAL, SASLError, SASLFailure } from '../src/index.js';
 import { EXTERNALServer, MemoryCredentialStore, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
 import { ImapClientSession } from '../src/node/imap-client.js';
@@ -123,5 +123,25 @@ describeWithPeers('EXTERNAL with TLS client certificates (IMAP over loopback)', 
       (e: unknown) => e,
     );
     expect(refused).toBeInstanceOf(SASLError);
+  });
+});
+
+// What no real handshake here can produce (a CN with a line break, a
+// repeated CN): a stand-in socket exercising only the certificate fields.
+describe('clientCertificateIdentity on unusual certificates', () => {
+  const socketWith = (authorized: boolean, subject: Record<string, string | string[]>) =>
+    ({ encrypted: true, authorized, getPeerCertificate: () => ({ subject }) }) as unknown as import('node:tls').TLSSocket;
+
+  it('names nobody unless the certificate was verified', () => {
+    expect(clientCertificateIdentity(socketWith(false, { CN: 'alice' }))).toBeNull();
+    expect(clientCertificateIdentity(socketWith(true, { CN: 'alice' }))).toBe('alice');
+  });
+  it('refuses control and format characters, and empty or oversize names', () => {
+    for (const cn of ['ali\nce', 'ali\u202ece', '', 'a'.repeat(256)]) expect(clientCertificateIdentity(socketWith(true, { CN: cn }))).toBeNull();
+  });
+  it('takes the first of a repeated attribute, and another field on request', () => {
+    expect(clientCertificateIdentity(socketWith(true, { CN: ['alice', 'mallory'] }))).toBe('alice');
+    expect(clientCertificateIdentity(socketWith(true, { CN: 'Alice A.', emailAddress: 'alice@example.org' }), { field: 'emailAddress' })).toBe('alice@example.org');
+    expect(clientCertificateIdentity(socketWith(true, { O: 'Example' }))).toBeNull();
   });
 });

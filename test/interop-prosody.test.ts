@@ -4,50 +4,17 @@
 // and offers -PLUS only on TLS 1.2, so the -PLUS case forces TLS 1.2.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
-import { connect as netConnect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ANONYMOUS, AuthenticationFailure, PLAIN, SASLFailure, SCRAM, SCRAMPLUS } from '../src/index.js';
 import { connectXmpp, type XmppClientConnection, type XmppConnectOptions } from '../src/node/index.js';
 import { readChannelBindingTypes, readMechanisms, NS_BIND, childElement } from '../src/protocols/xmpp/index.js';
 import { describeWithPeers } from './helpers/peers.js';
+import { freePort, waitForPort } from './helpers/ports.js';
 import { makeTempDir, openssl, removeDir } from './helpers/tls-certs.js';
 
 const DOMAIN = 'example.test';
 const ANON_DOMAIN = 'anon.example.test';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function waitForPort(port: number, child: ChildProcess, logPath: string, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const attempt = (): void => {
-      if (child.exitCode !== null) {
-        reject(new Error(`prosody exited with ${child.exitCode}: ${safeRead(logPath).slice(-2000)}`));
-        return;
-      }
-      const s = netConnect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve();
-      });
-      s.once('error', () => {
-        s.destroy();
-        if (Date.now() > deadline) reject(new Error(`prosody did not listen on ${port}: ${safeRead(logPath).slice(-2000)}`));
-        else setTimeout(attempt, 100);
-      });
-    };
-    attempt();
-  });
-}
 
 function safeRead(path: string): string {
   try {
@@ -112,7 +79,7 @@ describeWithPeers('XMPP client ↔ Prosody 0.12 (STARTTLS)', ['prosody', 'prosod
     prosody = spawn('prosody', ['-F', '--config', cfg], { stdio: ['ignore', 'pipe', 'pipe'] });
     prosody.stdout?.resume();
     prosody.stderr?.resume();
-    await waitForPort(port, prosody, join(dir, 'prosody.log'));
+    await waitForPort(port, prosody, { name: 'prosody', timeoutMs: 20_000, diagnostics: () => safeRead(join(dir, 'prosody.log')).slice(-2000) });
   });
 
   afterAll(async () => {

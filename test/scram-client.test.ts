@@ -15,6 +15,7 @@ import {
   type SCRAMOptions,
 } from '../src/index.js';
 import { ReferenceScramServer, NODE_HASH, referenceScramKeys, type ReferenceHash, type ReferenceScramOptions } from './helpers/scripted.js';
+import { rejection as rejectionOf } from './helpers/errors.js';
 
 const PASSWORD = 'Pa55-SECRET-w0rd';
 const CNONCE = 'fyko+d2lbbFgONRv9qkxdawL';
@@ -51,13 +52,7 @@ async function run(client: Client, srv: ReferenceScramServer, mechanism: string)
 
 /** Expect `p` to reject; check the error never names the password; return it. */
 async function rejection(p: Promise<unknown>, password = PASSWORD): Promise<SASLError> {
-  let caught: unknown;
-  try {
-    await p;
-  } catch (err) {
-    caught = err;
-  }
-  if (caught === undefined) throw new Error('expected a rejection');
+  const caught = await rejectionOf(p);
   expect(caught).toBeInstanceOf(SASLError);
   const err = caught as SASLError;
   expect(err.message).not.toContain(password);

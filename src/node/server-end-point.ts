@@ -9,10 +9,6 @@
 import { createHash } from 'node:crypto';
 import { ChannelBindingError } from './channel-binding-error.js';
 
-function bytesOf(buf: Buffer): Uint8Array {
-  return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-}
-
 /** Node hash names RFC 5929 §4.1 can select. */
 export type EndPointHash = 'sha256' | 'sha224' | 'sha384' | 'sha512';
 
@@ -26,7 +22,8 @@ export type EndPointHash = 'sha256' | 'sha224' | 'sha384' | 'sha512';
  */
 export function serverEndPointHash(der: Uint8Array): Uint8Array {
   const hash = endPointHashOf(der);
-  return bytesOf(createHash(hash).update(der).digest());
+  // A copy, not a view: Buffer digests may share a pooled ArrayBuffer.
+  return new Uint8Array(createHash(hash).update(der).digest());
 }
 
 // Signature algorithm OID → the hash it uses (before the MD5/SHA-1 upgrade).

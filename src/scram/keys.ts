@@ -42,6 +42,16 @@ export function clientKeyOf(hash: HashAlgorithm, saltedPassword: Uint8Array): Ui
 }
 
 /**
+ * `ServerKey := HMAC(SaltedPassword, "Server Key")`.
+ *
+ * @param hash - the SCRAM hash
+ * @param saltedPassword - from {@link saltPassword}
+ */
+export function serverKeyOf(hash: HashAlgorithm, saltedPassword: Uint8Array): Uint8Array {
+  return hash.hmac(saltedPassword, SERVER_KEY);
+}
+
+/**
  * StoredKey and ServerKey from a salted password.
  *
  * @param hash - the SCRAM hash
@@ -50,6 +60,6 @@ export function clientKeyOf(hash: HashAlgorithm, saltedPassword: Uint8Array): Ui
 export function scramKeysOf(hash: HashAlgorithm, saltedPassword: Uint8Array): ScramKeys {
   return {
     storedKey: hash.digest(clientKeyOf(hash, saltedPassword)),
-    serverKey: hash.hmac(saltedPassword, SERVER_KEY),
+    serverKey: serverKeyOf(hash, saltedPassword),
   };
 }

@@ -25,6 +25,7 @@ export {
 export {
   challenge,
   failure,
+  singleMessageSession,
   type AuthIdentity,
   type MechanismDone,
   type MechanismStep,

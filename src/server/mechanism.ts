@@ -11,6 +11,7 @@
  */
 import type { ChannelBindingProvider } from '../channel-binding/provider.js';
 import type { SASLCondition } from '../core/conditions.js';
+import { SASLFailure } from '../core/errors.js';
 import type { CredentialStore } from './credentials/store.js';
 
 /**
@@ -168,4 +169,34 @@ export function challenge(data: Uint8Array): ServerChallenge {
  */
 export function failure(condition: SASLCondition, text: string | null = null, data: Uint8Array | null = null): ServerFailure {
   return { kind: 'failure', condition, text, data };
+}
+
+/**
+ * The session of a mechanism in which the client sends exactly one message
+ * (PLAIN, ANONYMOUS, EXTERNAL): an empty challenge when the client sent no
+ * initial response (RFC 4422 §5: the client must go first), then
+ * `onMessage` decides; nothing after that.
+ *
+ * @param mechanism - the mechanism name, for errors
+ * @param expected - what the message is, for errors (e.g. `'the credentials'`)
+ * @param onMessage - checks the client's one message
+ */
+export function singleMessageSession(
+  mechanism: string,
+  expected: string,
+  onMessage: (message: Uint8Array) => Promise<MechanismStep> | MechanismStep,
+): ServerMechanismSession {
+  let phase: 'start' | 'wait' | 'done' = 'start';
+  return {
+    async next(response: Uint8Array | null): Promise<MechanismStep> {
+      if (phase === 'done') throw new SASLFailure('malformed-request', `${mechanism}: the exchange is over`);
+      if (response === null) {
+        if (phase === 'wait') throw new SASLFailure('malformed-request', `${mechanism}: expected ${expected}`);
+        phase = 'wait';
+        return challenge(new Uint8Array(0));
+      }
+      phase = 'done';
+      return onMessage(response);
+    },
+  };
 }

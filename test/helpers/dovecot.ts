@@ -4,9 +4,9 @@
 // Shared by the Dovecot interop suite and the CLI tests.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
-import * as net from 'node:net';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { freePort, waitForPort } from './ports.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './tls-certs.js';
 
 /** A running private Dovecot. */
@@ -38,31 +38,7 @@ export interface DovecotOptions {
   readonly extraConfig?: (dir: string) => string;
 }
 
-/** A free loopback port (released just before Dovecot binds it). */
-export async function freePort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
-async function waitForPort(port: number, child: ChildProcess, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`dovecot exited with ${child.exitCode}`);
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host: '127.0.0.1', port }, () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`dovecot did not listen on ${port} within ${timeoutMs} ms`);
-}
+export { freePort } from './ports.js';
 
 /** A SCRAM-SHA-256 verifier of `password` made by Dovecot itself (`doveadm pw`). */
 export function doveadmScramVerifier(password: string): string {
@@ -164,8 +140,8 @@ service imap-login {
     dovecot = child;
     child.stdout?.resume();
     child.stderr?.resume();
-    await waitForPort(imapPort, child);
-    await waitForPort(imapsPort, child);
+    await waitForPort(imapPort, child, { name: 'dovecot' });
+    await waitForPort(imapsPort, child, { name: 'dovecot' });
     return { dir, cert, imapPort, imapsPort, logPath, stop };
   } catch (err) {
     await stop();
