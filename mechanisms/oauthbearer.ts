@@ -103,16 +103,17 @@ export function encodeOAuthBearerMessage(user: string, token: string, options: O
  * @internal shared with XOAUTH2
  */
 export async function runOAuthClient(sm: SASLStateMachine, mechanism: string, message: Uint8Array, ack: Uint8Array): Promise<void> {
-  let state;
   let payload;
   try {
-    [state, payload] = await sm.initiate(mechanism, message);
+    [, payload] = await sm.initiate(mechanism, message);
   } catch (err) {
     if (err instanceof SASLFailure) throw err.promoteToAuthenticationFailure();
     throw err;
   }
-  if (state === SASLState.SUCCESS) return;
-  if (state === SASLState.CHALLENGE && payload !== null) {
+  // Success, with or without (zero-length) additional data, is the
+  // framework's to end; only a real challenge is the server's error message.
+  if (sm.state !== SASLState.CHALLENGE) return;
+  if (payload !== null) {
     const error = parseOAuthError(payload);
     let condition: string | null = 'not-authorized';
     try {
