@@ -208,7 +208,7 @@ async function runClient(
     if (iterations > options.maxIterationCount) {
       throw new SASLFailure(
         null,
-        `SCRAM: iteration count ${iterations} exceeds the client's maximum of ${options.maxIterationCount} (option maxIterationCount)`,
+        `SCRAM: iteration count ${iterations} exceeds the maximum of ${options.maxIterationCount} that this client accepts (option maxIterationCount)`,
       );
     }
     saltedPassword = await saltPassword(hash, password, salt, iterations);
@@ -239,7 +239,7 @@ async function runClient(
   if (afterProof === SASLState.SUCCESS) {
     throw new AuthenticationFailure(null, 'SCRAM: the server reported success without server-final-message, so it did not prove it knows the password');
   }
-  if (payload === null || payload.length === 0) {
+  if (payload === null) {
     throw new AuthenticationFailure(null, 'SCRAM: the server did not send server-final-message after the client proof');
   }
   verifyServerFinal(payload, expectedServerSignature);
