@@ -12,6 +12,11 @@ import { LineBuffer, TransportError, type LineBufferOptions } from './line-buffe
 /** Options of {@link StreamLineTransport}. */
 export interface StreamLineTransportOptions extends LineBufferOptions {
   /**
+   * Whether the streams are protected from eavesdroppers; reported as
+   * {@link StreamLineTransport.secure}. Default false.
+   */
+  readonly secure?: boolean;
+  /**
    * What ends a written line. Default `'\n'`: command-line tools read
    * Unix text on their pipes (gsasl would take a CR as part of the data).
    * Reading accepts both.
@@ -47,10 +52,14 @@ export class StreamLineTransport implements LineTransport {
    * @param writable - where lines go, or `null` for a read-only channel (e.g. a stderr)
    * @param options - see {@link StreamLineTransportOptions}
    */
+  /** Whether the streams are secure, as given in the options (default false). */
+  readonly secure: boolean;
+
   constructor(readable: Readable, writable: Writable | null, options: StreamLineTransportOptions = {}) {
     this.#readable = readable;
     this.#writable = writable;
     this.#terminator = options.lineTerminator ?? '\n';
+    this.secure = options.secure === true;
     this.#lines = new LineBuffer(options, () => this.#teardown());
     readable.on('data', this.#onData);
     readable.on('end', this.#onEnd);
