@@ -39,6 +39,7 @@ import {
   parsePositiveInteger,
 } from '../src/scram/attributes.js';
 import { clientKeyOf, saltPassword, serverKeyOf } from '../src/scram/keys.js';
+import { DEFAULT_MAX_ITERATION_COUNT } from '../src/scram/iterations.js';
 import { isSASLCondition, type SASLCondition } from '../src/core/conditions.js';
 import { unescapeSaslname } from '../src/scram/attributes.js';
 import { challenge, failure, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
@@ -79,8 +80,7 @@ export interface SCRAMOptions {
   readonly hashes?: readonly HashName[];
 }
 
-/** Default for {@link SCRAMOptions.maxIterationCount}. */
-export const DEFAULT_MAX_ITERATION_COUNT = 100_000;
+export { DEFAULT_MAX_ITERATION_COUNT } from '../src/scram/iterations.js';
 
 interface ResolvedOptions {
   readonly authzid: string | null;
