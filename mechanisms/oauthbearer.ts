@@ -111,8 +111,10 @@ export async function runOAuthClient(sm: SASLStateMachine, mechanism: string, me
     throw err;
   }
   // Success, with or without (zero-length) additional data, is the
-  // framework's to end; only a real challenge is the server's error message.
-  if (sm.state !== SASLState.CHALLENGE) return;
+  // framework's to end; only a real, non-empty challenge is the server's
+  // error message (RFC 7628 §3.2.2: a JSON object). An empty challenge is
+  // how IMAP and SMTP carry zero-length data with success.
+  if (sm.state !== SASLState.CHALLENGE || payload?.length === 0) return;
   if (payload !== null) {
     const error = parseOAuthError(payload);
     let condition: string | null = 'not-authorized';

@@ -243,9 +243,10 @@ async function runClient(
     throw new AuthenticationFailure(null, 'SCRAM: the server did not send server-final-message after the client proof');
   }
   verifyServerFinal(payload, expectedServerSignature);
-  await sm.response(new Uint8Array(0));
+  [, payload] = await sm.response(new Uint8Array(0));
+  // An empty challenge here is zero-length success data (IMAP, SMTP): the framework answers it.
   const afterFinal = sm.state as SASLState;
-  if (afterFinal === SASLState.CHALLENGE) {
+  if (afterFinal === SASLState.CHALLENGE && payload !== null && payload.length > 0) {
     throw new AuthenticationFailure(null, 'SCRAM: the server did not report success after server-final-message');
   }
 }

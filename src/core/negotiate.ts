@@ -37,8 +37,10 @@ function label(impl: SASLMechanism<unknown>, sm: SASLStateMachine, token: unknow
  *
  * Outcomes after the mechanism returned:
  * - {@link SASLState.SUCCESS}: done;
- * - success with zero-length additional data not yet answered: answered with
- *   an empty response, done;
+ * - success with zero-length additional data not yet answered, or an open
+ *   empty challenge (how IMAP and SMTP carry zero-length additional data
+ *   with success, RFC 4422 §5): answered with an empty response, which must
+ *   lead to success;
  * - success with non-empty additional data the mechanism did not answer: a
  *   protocol violation ({@link SASLFailure}); the server has already
  *   reported success, so {@link authenticate} tries no further mechanism;
@@ -64,6 +66,14 @@ export async function runMechanism<Token>(impl: SASLMechanism<Token>, sm: SASLSt
     throw impl.sendsCredentials ? promoteCredentialFailure(err) : err;
   }
   const name = label(impl as SASLMechanism<unknown>, sm, token);
+  if (sm.state === SASLState.CHALLENGE && sm.openChallenge?.length === 0) {
+    try {
+      await sm.response(new Uint8Array(0));
+    } catch (err) {
+      await abortOpen(sm);
+      throw impl.sendsCredentials ? promoteCredentialFailure(err) : err;
+    }
+  }
   switch (sm.state) {
     case SASLState.SUCCESS:
       return;

@@ -66,6 +66,7 @@ export class SASLStateMachine {
   #state: SASLState = SASLState.INITIAL;
   #mechanism: string | null = null;
   #successData: Uint8Array | null = null;
+  #openChallenge: Uint8Array | null = null;
   /**
    * What the negotiation loop knows about channel binding for this attempt
    * (RFC 5802 §6, RFC 5801 §5); see {@link ChannelBindingContext}.
@@ -94,6 +95,16 @@ export class SASLStateMachine {
    */
   get successData(): Uint8Array | null {
     return this.#successData;
+  }
+
+  /**
+   * The data the mechanism has yet to answer: the open challenge's payload
+   * (state {@link SASLState.CHALLENGE}) or the success data shown as a final
+   * challenge ({@link SASLState.SUCCESS_SIMULATE_CHALLENGE}); `null` in any
+   * other state.
+   */
+  get openChallenge(): Uint8Array | null {
+    return this.#state === SASLState.CHALLENGE || this.#state === SASLState.SUCCESS_SIMULATE_CHALLENGE ? this.#openChallenge : null;
   }
 
   /** The current state. */
@@ -199,6 +210,7 @@ export class SASLStateMachine {
       throw err;
     }
     if (next === SASLState.SUCCESS) this.#successData = payload;
+    this.#openChallenge = payload ?? new Uint8Array(0);
     if (next === SASLState.SUCCESS && payload !== null) {
       this.#state = SASLState.SUCCESS_SIMULATE_CHALLENGE;
       return [SASLState.CHALLENGE, payload];
