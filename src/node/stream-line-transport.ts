@@ -45,6 +45,9 @@ export class StreamLineTransport implements LineTransport {
     this.#writeError ??= new TransportError(`write failed: ${err.message}`);
   };
 
+  /** Whether the streams are secure, as given in the options (default false). */
+  readonly secure: boolean;
+
   /**
    * Connect to a pair of streams (listeners are attached at once).
    *
@@ -52,9 +55,6 @@ export class StreamLineTransport implements LineTransport {
    * @param writable - where lines go, or `null` for a read-only channel (e.g. a stderr)
    * @param options - see {@link StreamLineTransportOptions}
    */
-  /** Whether the streams are secure, as given in the options (default false). */
-  readonly secure: boolean;
-
   constructor(readable: Readable, writable: Writable | null, options: StreamLineTransportOptions = {}) {
     this.#readable = readable;
     this.#writable = writable;
