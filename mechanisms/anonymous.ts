@@ -5,7 +5,7 @@
  * @module
  */
 import { utf8Encode } from '../src/core/bytes.js';
-import { SASLError, SASLFailure } from '../src/core/errors.js';
+import { SASLError, SASLFailure, localError } from '../src/core/errors.js';
 import { NamedMechanism } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { utf8Decode } from '../src/core/bytes.js';
@@ -54,7 +54,11 @@ export class ANONYMOUS extends NamedMechanism<'ANONYMOUS'> {
    */
   constructor(traceToken: string) {
     super('ANONYMOUS');
-    this.#traceToken = checkTraceToken(traceToken);
+    try {
+      this.#traceToken = checkTraceToken(traceToken);
+    } catch (err) {
+      throw localError(err); // raised here, in the client: no peer condition
+    }
   }
 
   /**
