@@ -5,8 +5,8 @@
  * @module
  */
 import { utf8Encode } from '../src/core/bytes.js';
-import { SASLError, SASLFailure } from '../src/core/errors.js';
-import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
+import { SASLError, SASLFailure, localError } from '../src/core/errors.js';
+import { NamedMechanism } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { utf8Decode } from '../src/core/bytes.js';
 import { singleMessageSession, type ServerMechanism, type ServerMechanismSession } from '../src/server/mechanism.js';
@@ -54,7 +54,11 @@ export class ANONYMOUS extends NamedMechanism<'ANONYMOUS'> {
    */
   constructor(traceToken: string) {
     super('ANONYMOUS');
-    this.#traceToken = checkTraceToken(traceToken);
+    try {
+      this.#traceToken = checkTraceToken(traceToken);
+    } catch (err) {
+      throw localError(err); // raised here, in the client: no peer condition
+    }
   }
 
   /**
@@ -63,8 +67,7 @@ export class ANONYMOUS extends NamedMechanism<'ANONYMOUS'> {
    * @param sm - a fresh state machine
    */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
-    const [state] = await sm.initiate('ANONYMOUS', utf8Encode(this.#traceToken));
-    await requireSuccess(sm, state, 'ANONYMOUS');
+    await sm.initiate('ANONYMOUS', utf8Encode(this.#traceToken));
   }
 }
 

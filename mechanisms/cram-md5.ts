@@ -13,8 +13,8 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { md5 } from '@noble/hashes/legacy.js';
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
-import { SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
-import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
+import { SASLError, SASLFailure, localError } from '../src/core/errors.js';
+import { NamedMechanism } from '../src/core/mechanism.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { timingSafeEqual } from '../src/crypto/constant-time.js';
@@ -72,18 +72,21 @@ export class CRAMMD5 extends NamedMechanism<'CRAM-MD5'> {
    */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
     const [username, password] = await resolveCredentials(this.#credentials);
-    let [state, payload] = await sm.initiate('CRAM-MD5');
-    if (state !== SASLState.CHALLENGE || payload === null || payload.length === 0 || payload.length > MAX_CHALLENGE) {
-      if (state === SASLState.CHALLENGE) await sm.abort().catch(() => undefined);
+    const [, payload] = await sm.initiate('CRAM-MD5');
+    if (sm.state !== SASLState.CHALLENGE || payload === null || payload.length === 0 || payload.length > MAX_CHALLENGE) {
       throw new SASLFailure(null, 'CRAM-MD5: protocol violation: the server sent no usable challenge');
     }
-    utf8Decode(payload); // the challenge is text; refuse binary garbage early
     try {
-      [state] = await sm.response(cramMd5Response(username, password, payload));
+      utf8Decode(payload); // the challenge is text; refuse binary garbage early
     } catch (err) {
-      throw promoteCredentialFailure(err);
+      throw localError(err);
     }
-    await requireSuccess(sm, state, 'CRAM-MD5');
+    await sm.response(cramMd5Response(username, password, payload));
+  }
+
+  /** True: a refusal is a verdict on the credentials. */
+  override get sendsCredentials(): boolean {
+    return true;
   }
 }
 

@@ -15,7 +15,7 @@
  */
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { SASLError, SASLFailure } from '../src/core/errors.js';
-import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
+import { NamedMechanism } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import {
   failure,
@@ -71,8 +71,7 @@ export class EXTERNAL extends NamedMechanism<'EXTERNAL'> {
    */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
     // Always an initial response, empty or not (never null): RFC 4422 §A.1.
-    const [state] = await sm.initiate('EXTERNAL', utf8Encode(this.#authzid));
-    await requireSuccess(sm, state, 'EXTERNAL');
+    await sm.initiate('EXTERNAL', utf8Encode(this.#authzid));
   }
 }
 

@@ -8,8 +8,8 @@
  */
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
-import { SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
-import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
+import { SASLError, SASLFailure } from '../src/core/errors.js';
+import { NamedMechanism, requireSecureChannel } from '../src/core/mechanism.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { saslprep } from '../src/core/saslprep.js';
@@ -22,6 +22,16 @@ import {
   type ServerMechanismSession,
 } from '../src/server/mechanism.js';
 import { verifyPasswordWithStore } from '../src/server/credentials/verify.js';
+
+/** Options of {@link LOGIN}. */
+export interface LOGINOptions {
+  /**
+   * Send the password even when the interface does not report a secure
+   * channel ({@link SASLInterface.secure}). Default false: LOGIN then fails
+   * locally with a {@link SASLFailure} before sending anything.
+   */
+  readonly allowInsecureChannel?: boolean;
+}
 
 function checkField(value: string, what: string): Uint8Array {
   if (value.length === 0) throw new SASLError(null, 'invalid argument', `LOGIN: ${what} must not be empty`);
@@ -36,15 +46,23 @@ function checkField(value: string, what: string): Uint8Array {
  */
 export class LOGIN extends NamedMechanism<'LOGIN'> {
   readonly #credentials: CredentialProvider;
+  readonly #allowInsecureChannel: boolean;
 
   /**
    * Configure LOGIN; credentials are asked for only when it is used.
    *
    * @param credentials - supplies `[username, password]`
+   * @param options - see {@link LOGINOptions}
    */
-  constructor(credentials: CredentialProvider) {
+  constructor(credentials: CredentialProvider, options: LOGINOptions = {}) {
     super('LOGIN');
     this.#credentials = credentials;
+    this.#allowInsecureChannel = options.allowInsecureChannel === true;
+  }
+
+  /** True: a refusal is a verdict on the credentials. */
+  override get sendsCredentials(): boolean {
+    return true;
   }
 
   /**
@@ -53,20 +71,16 @@ export class LOGIN extends NamedMechanism<'LOGIN'> {
    * @param sm - a fresh state machine
    */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
+    requireSecureChannel(sm, 'LOGIN', this.#allowInsecureChannel);
     const [username, password] = await resolveCredentials(this.#credentials);
     const answers = [checkField(username, 'username'), checkField(password, 'password')];
-    let [state] = await sm.initiate('LOGIN');
+    await sm.initiate('LOGIN');
     for (const answer of answers) {
-      if (state !== SASLState.CHALLENGE) {
+      if (sm.state !== SASLState.CHALLENGE) {
         throw new SASLFailure(null, 'LOGIN: protocol violation: the server did not prompt for the credentials');
       }
-      try {
-        [state] = await sm.response(answer);
-      } catch (err) {
-        throw promoteCredentialFailure(err);
-      }
+      await sm.response(answer);
     }
-    await requireSuccess(sm, state, 'LOGIN');
   }
 }
 

@@ -103,16 +103,19 @@ export function encodeOAuthBearerMessage(user: string, token: string, options: O
  * @internal shared with XOAUTH2
  */
 export async function runOAuthClient(sm: SASLStateMachine, mechanism: string, message: Uint8Array, ack: Uint8Array): Promise<void> {
-  let state;
   let payload;
   try {
-    [state, payload] = await sm.initiate(mechanism, message);
+    [, payload] = await sm.initiate(mechanism, message);
   } catch (err) {
     if (err instanceof SASLFailure) throw err.promoteToAuthenticationFailure();
     throw err;
   }
-  if (state === SASLState.SUCCESS) return;
-  if (state === SASLState.CHALLENGE && payload !== null) {
+  // Success, with or without (zero-length) additional data, is the
+  // framework's to end; only a real, non-empty challenge is the server's
+  // error message (RFC 7628 §3.2.2: a JSON object). An empty challenge is
+  // how IMAP and SMTP carry zero-length data with success.
+  if (sm.state !== SASLState.CHALLENGE || payload?.length === 0) return;
+  if (payload !== null) {
     const error = parseOAuthError(payload);
     let condition: string | null = 'not-authorized';
     try {

@@ -6,8 +6,8 @@
  */
 import { concatBytes, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
-import { SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
-import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
+import { SASLError, SASLFailure } from '../src/core/errors.js';
+import { NamedMechanism, requireSecureChannel } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { utf8Decode } from '../src/core/bytes.js';
 import { saslprep } from '../src/core/saslprep.js';
@@ -18,6 +18,12 @@ import { verifyPasswordWithStore } from '../src/server/credentials/verify.js';
 export interface PLAINOptions {
   /** Authorization identity to act as; default none (act as the authcid). */
   readonly authzid?: string | null;
+  /**
+   * Send the password even when the interface does not report a secure
+   * channel ({@link SASLInterface.secure}). Default false: PLAIN then fails
+   * locally with a {@link SASLFailure} before sending anything.
+   */
+  readonly allowInsecureChannel?: boolean;
 }
 
 function field(value: string, what: string, allowEmpty: boolean): Uint8Array {
@@ -51,6 +57,7 @@ export function encodePlainMessage(authcid: string, password: string, authzid: s
 export class PLAIN extends NamedMechanism<'PLAIN'> {
   readonly #credentials: CredentialProvider;
   readonly #authzid: string | null;
+  readonly #allowInsecureChannel: boolean;
 
   /**
    * Configure PLAIN; credentials are asked for only when it is used.
@@ -62,6 +69,7 @@ export class PLAIN extends NamedMechanism<'PLAIN'> {
     super('PLAIN');
     this.#credentials = credentials;
     this.#authzid = options.authzid ?? null;
+    this.#allowInsecureChannel = options.allowInsecureChannel === true;
     if (this.#authzid !== null) field(this.#authzid, 'authzid', false);
   }
 
@@ -71,15 +79,14 @@ export class PLAIN extends NamedMechanism<'PLAIN'> {
    * @param sm - a fresh state machine
    */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
+    requireSecureChannel(sm, 'PLAIN', this.#allowInsecureChannel);
     const [username, password] = await resolveCredentials(this.#credentials);
-    const message = encodePlainMessage(username, password, this.#authzid);
-    let state;
-    try {
-      [state] = await sm.initiate('PLAIN', message);
-    } catch (err) {
-      throw promoteCredentialFailure(err);
-    }
-    await requireSuccess(sm, state, 'PLAIN');
+    await sm.initiate('PLAIN', encodePlainMessage(username, password, this.#authzid));
+  }
+
+  /** True: a refusal is a verdict on the credentials. */
+  override get sendsCredentials(): boolean {
+    return true;
   }
 }
 

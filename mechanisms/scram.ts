@@ -16,7 +16,7 @@
  */
 import { base64Encode, concatBytes, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
-import { AuthenticationFailure, SASLError, SASLFailure, promoteCredentialFailure } from '../src/core/errors.js';
+import { AuthenticationFailure, SASLError, SASLFailure, localError } from '../src/core/errors.js';
 import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
 import { saslprep } from '../src/core/saslprep.js';
 import { SASLState } from '../src/core/state.js';
@@ -27,6 +27,7 @@ import { HASHES, type HashAlgorithm, type HashName } from '../src/crypto/hashes.
 import { randomNonce } from '../src/crypto/random.js';
 import {
   CB_NAME,
+  type Attribute,
   checkExtensions,
   checkNonce,
   decodeBase64Field,
@@ -38,6 +39,7 @@ import {
   parsePositiveInteger,
 } from '../src/scram/attributes.js';
 import { clientKeyOf, saltPassword, serverKeyOf } from '../src/scram/keys.js';
+import { DEFAULT_MAX_ITERATION_COUNT } from '../src/scram/iterations.js';
 import { isSASLCondition, type SASLCondition } from '../src/core/conditions.js';
 import { unescapeSaslname } from '../src/scram/attributes.js';
 import { challenge, failure, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
@@ -48,10 +50,13 @@ export interface SCRAMOptions {
   /** Authorization identity to request (`a=`); default none. */
   readonly authzid?: string | null;
   /**
-   * Send the GS2 flag `y` ("I support channel binding but think you do not")
-   * instead of `n`. Set it when this non-PLUS attempt follows a SCRAM-PLUS
-   * that was not possible because the server offered no -PLUS mechanism, so
-   * a server that does support binding can detect a downgrade (RFC 5802 §6).
+   * Always send the GS2 flag `y` ("I support channel binding but think you
+   * do not") instead of `n`. Rarely needed: `authenticate` already makes
+   * SCRAM send `y` when a mechanism in its list can bind (a {@link SCRAMPLUS}
+   * whose provider gives data) and the server offered no -PLUS mechanism, so
+   * a server that does support binding detects a man in the middle that
+   * stripped -PLUS from the offer (RFC 5802 §6). Set it when running SCRAM
+   * outside `authenticate` on a channel the client could bind.
    */
   readonly afterScramPlus?: boolean;
   /**
@@ -75,8 +80,7 @@ export interface SCRAMOptions {
   readonly hashes?: readonly HashName[];
 }
 
-/** Default for {@link SCRAMOptions.maxIterationCount}. */
-export const DEFAULT_MAX_ITERATION_COUNT = 100_000;
+export { DEFAULT_MAX_ITERATION_COUNT } from '../src/scram/iterations.js';
 
 interface ResolvedOptions {
   readonly authzid: string | null;
@@ -133,16 +137,6 @@ function hashOfMechanism(hashes: readonly HashAlgorithm[], mechanism: string, pl
   return h;
 }
 
-/** Abort an exchange we are walking out of, without masking the real error. */
-async function abandon(sm: SASLStateMachine): Promise<void> {
-  if (sm.state !== SASLState.CHALLENGE) return;
-  try {
-    await sm.abort();
-  } catch {
-    // The original error is what the caller needs to see.
-  }
-}
-
 interface Binding {
   /** `n`, `y` or `p=<name>`. */
   readonly flag: string;
@@ -150,7 +144,11 @@ interface Binding {
   readonly data: Uint8Array;
 }
 
-/** Run one client exchange; shared by SCRAM and SCRAM-PLUS. */
+/**
+ * Run one client exchange; shared by SCRAM and SCRAM-PLUS. Only the RFC 5802
+ * steps live here: aborting an exchange left open and promoting the server's
+ * credential verdicts are the framework's (`runMechanism`).
+ */
 async function runClient(
   sm: SASLStateMachine,
   mechanism: string,
@@ -160,34 +158,35 @@ async function runClient(
   binding: Binding,
 ): Promise<void> {
   const [rawUser, rawPassword] = await resolveCredentials(credentials);
-  const username = saslprep(rawUser, { allowUnassigned: true });
-  const password = saslprep(rawPassword);
+  let username: string;
+  let password: string;
+  try {
+    username = saslprep(rawUser, { allowUnassigned: true });
+    password = saslprep(rawPassword);
+  } catch (err) {
+    throw localError(err);
+  }
   if (username.length === 0) throw new SASLError(null, 'invalid argument', 'username is empty after SASLprep');
 
   const clientNonce = options.generateNonce();
   if (typeof clientNonce !== 'string' || clientNonce.length === 0) {
     throw new SASLError(null, 'invalid argument', 'generateNonce must return a non-empty string');
   }
-  checkNonce(clientNonce, 'client nonce');
+  try {
+    checkNonce(clientNonce, 'client nonce');
+  } catch (err) {
+    throw localError(err);
+  }
 
+  // 1. client-first-message.
   const gs2Header = `${binding.flag},${options.authzid === null ? '' : `a=${escapeSaslname(options.authzid)}`},`;
   const clientFirstBare = `n=${escapeSaslname(username)},r=${clientNonce}`;
-
-  let state: SASLState;
-  let payload: Uint8Array | null;
-  try {
-    [state, payload] = await sm.initiate(mechanism, utf8Encode(gs2Header + clientFirstBare));
-  } catch (err) {
-    // A server may refuse the user name already (Dovecot does for unknown
-    // users): that is a verdict on the credentials, so no other mechanism
-    // should be tried with them.
-    throw promoteCredentialFailure(err);
-  }
-  if (state !== SASLState.CHALLENGE || payload === null) {
-    await abandon(sm);
+  let [, payload] = await sm.initiate(mechanism, utf8Encode(gs2Header + clientFirstBare));
+  if (sm.state !== SASLState.CHALLENGE || payload === null) {
     throw new SASLFailure(null, 'SCRAM: protocol violation: the server did not send server-first-message');
   }
 
+  // 2. server-first-message: nonce, salt, iteration count.
   let serverFirst: string;
   let saltedPassword: Uint8Array;
   let combinedNonce: string;
@@ -207,14 +206,22 @@ async function runClient(
       throw new SASLFailure(null, `SCRAM: iteration count ${iterations} is below the minimum of ${hash.minimumIterationCount} for ${hash.name}`);
     }
     if (iterations > options.maxIterationCount) {
-      throw new SASLFailure(null, `SCRAM: iteration count ${iterations} exceeds the maximum of ${options.maxIterationCount}`);
+      throw new SASLFailure(
+        null,
+        `SCRAM: iteration count ${iterations} exceeds the maximum of ${options.maxIterationCount} that this client accepts (option maxIterationCount)`,
+      );
     }
     saltedPassword = await saltPassword(hash, password, salt, iterations);
   } catch (err) {
-    await abandon(sm);
-    throw err;
+    const local = localError(err);
+    // With channel binding on offer, this failure has nothing to do with the
+    // binding: a fallback to SCRAM without it would be refused as a downgrade
+    // (or, with `n`, would be one), and would hide the cause. End here.
+    if (binding.flag.startsWith('p=') && local instanceof SASLFailure) throw local.promoteToAuthenticationFailure();
+    throw local;
   }
 
+  // 3. client-final-message with the proof.
   const channelBinding = base64Encode(concatBytes(utf8Encode(gs2Header), binding.data));
   const clientFinalWithoutProof = `c=${channelBinding},r=${combinedNonce}`;
   const authMessage = utf8Encode(`${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`);
@@ -223,43 +230,35 @@ async function runClient(
   const serverKey = serverKeyOf(hash, saltedPassword);
   const clientProof = xorBytes(clientKey, hash.hmac(storedKey, authMessage));
   const expectedServerSignature = hash.hmac(serverKey, authMessage);
+  [, payload] = await sm.response(utf8Encode(`${clientFinalWithoutProof},p=${base64Encode(clientProof)}`));
 
-  try {
-    [state, payload] = await sm.response(utf8Encode(`${clientFinalWithoutProof},p=${base64Encode(clientProof)}`));
-  } catch (err) {
-    throw promoteCredentialFailure(err);
-  }
-
-  if (state === SASLState.SUCCESS && payload === null) {
+  // 4. server-final-message, as a challenge or as success's additional data.
+  //    Our proof is out: from here on a server that does not prove itself
+  //    ends negotiation (no fallback to a weaker mechanism).
+  const afterProof = sm.state as SASLState;
+  if (afterProof === SASLState.SUCCESS) {
     throw new AuthenticationFailure(null, 'SCRAM: the server reported success without server-final-message, so it did not prove it knows the password');
   }
-  if (state !== SASLState.CHALLENGE || payload === null) {
-    await abandon(sm);
-    throw new AuthenticationFailure(null, 'SCRAM: the server failed the exchange after the client proof');
+  if (payload === null) {
+    throw new AuthenticationFailure(null, 'SCRAM: the server did not send server-final-message after the client proof');
   }
-  try {
-    verifyServerFinal(payload, expectedServerSignature);
-  } catch (err) {
-    await abandon(sm);
-    // Our proof is out: a server-final we cannot verify means the server did
-    // not prove itself, so stop rather than fall back to a weaker mechanism.
-    throw err instanceof SASLFailure ? err.promoteToAuthenticationFailure() : err;
-  }
-
-  try {
-    [state] = await sm.response(new Uint8Array(0));
-  } catch (err) {
-    throw promoteCredentialFailure(err);
-  }
-  if (state !== SASLState.SUCCESS) {
-    await abandon(sm);
+  verifyServerFinal(payload, expectedServerSignature);
+  [, payload] = await sm.response(new Uint8Array(0));
+  // An empty challenge here is zero-length success data (IMAP, SMTP): the framework answers it.
+  const afterFinal = sm.state as SASLState;
+  if (afterFinal === SASLState.CHALLENGE && payload !== null && payload.length > 0) {
     throw new AuthenticationFailure(null, 'SCRAM: the server did not report success after server-final-message');
   }
 }
 
 function verifyServerFinal(payload: Uint8Array, expected: Uint8Array): void {
-  const serverFinal = decodeMessage(payload, 'server-final-message');
-  const attrs = parseAttributes(serverFinal, 'server-final-message');
+  let attrs: Attribute[];
+  try {
+    attrs = parseAttributes(decodeMessage(payload, 'server-final-message'), 'server-final-message');
+  } catch (err) {
+    const local = localError(err);
+    throw local instanceof SASLFailure ? local.promoteToAuthenticationFailure() : local;
+  }
   const first = attrs[0]!;
   if (first.name === 'e') {
     // RFC 5802's server-error-values are short tokens; anything else is
@@ -268,8 +267,14 @@ function verifyServerFinal(payload: Uint8Array, expected: Uint8Array): void {
     const value = /^[a-z0-9-]{1,64}$/.test(first.value) ? first.value : 'other-error';
     throw new AuthenticationFailure(value, `SCRAM: the server reported an error: ${value}`);
   }
-  const signature = decodeBase64Field(expectAttribute(attrs, 0, 'v', 'server-final-message'), 'server signature');
-  checkExtensions(attrs, 1, 'server-final-message');
+  let signature: Uint8Array;
+  try {
+    signature = decodeBase64Field(expectAttribute(attrs, 0, 'v', 'server-final-message'), 'server signature');
+    checkExtensions(attrs, 1, 'server-final-message');
+  } catch (err) {
+    const local = localError(err);
+    throw local instanceof SASLFailure ? local.promoteToAuthenticationFailure() : local;
+  }
   if (!timingSafeEqual(signature, expected)) {
     throw new AuthenticationFailure(null, 'SCRAM: wrong server signature: the server does not know the credentials');
   }
@@ -306,6 +311,11 @@ export class SCRAM extends SASLMechanism<string> {
     return pick(this.#options.hashes, mechanisms, false);
   }
 
+  /** True: a refusal is a verdict on the credentials. */
+  override get sendsCredentials(): boolean {
+    return true;
+  }
+
   /**
    * Run the exchange.
    *
@@ -314,7 +324,10 @@ export class SCRAM extends SASLMechanism<string> {
    */
   override async authenticate(sm: SASLStateMachine, token: string): Promise<void> {
     const hash = hashOfMechanism(this.#options.hashes, token, false);
-    const flag = this.#options.afterScramPlus ? 'y' : 'n';
+    // RFC 5802 §6: a client that could bind must not send `n` when the server
+    // did not offer -PLUS.
+    const { clientSupports, serverOffers } = sm.channelBinding;
+    const flag = this.#options.afterScramPlus || (clientSupports && !serverOffers) ? 'y' : 'n';
     await runClient(sm, `SCRAM-${hash.name}`, hash, this.#credentials, this.#options, {
       flag,
       data: new Uint8Array(0),
@@ -328,6 +341,15 @@ export class SCRAM extends SASLMechanism<string> {
  * man-in-the-middle that terminates TLS cannot relay the exchange.
  *
  * {@link SCRAMPLUS.anySupported} only ever picks -PLUS mechanisms.
+ *
+ * When the binding data cannot be had, it fails before sending anything
+ * (a {@link SASLFailure}: the negotiation loop moves on, and SCRAM then
+ * sends `n`, since the client cannot bind). Once the server has accepted
+ * the channel-binding type, a failure that has nothing to do with channel
+ * binding (an unusable server-first-message: iteration count outside the
+ * client's bounds, bad nonce, malformed) is an {@link AuthenticationFailure}
+ * that ends negotiation: a fallback to SCRAM would be refused as a
+ * downgrade by a server that supports binding, and would hide the cause.
  */
 export class SCRAMPLUS extends SASLMechanism<string> {
   readonly #credentials: CredentialProvider;
@@ -357,6 +379,24 @@ export class SCRAMPLUS extends SASLMechanism<string> {
    */
   override anySupported(mechanisms: Iterable<string>): string | null {
     return pick(this.#options.hashes, mechanisms, true);
+  }
+
+  /** True: a refusal is a verdict on the credentials. */
+  override get sendsCredentials(): boolean {
+    return true;
+  }
+
+  /**
+   * @returns whether the provider gives channel-binding data now (so the
+   *   client supports channel binding on this connection, RFC 5802 §6)
+   */
+  override async canBindChannel(): Promise<boolean> {
+    try {
+      const data = await this.#cbProvider.extractCbData();
+      return data instanceof Uint8Array && data.length > 0;
+    } catch {
+      return false;
+    }
   }
 
   /**

@@ -9,12 +9,12 @@
  * @module saslkit
  */
 export { SASLState, stateFromReply, type NextStateTuple, type ReplyState } from './core/state.js';
-export { SASLError, SASLFailure, AuthenticationFailure, promoteCredentialFailure } from './core/errors.js';
+export { SASLError, SASLFailure, AuthenticationFailure, promoteCredentialFailure, localError, type MechanismAttempt } from './core/errors.js';
 export { SASL_CONDITIONS, isSASLCondition, type SASLCondition } from './core/conditions.js';
 export { SASLInterface } from './core/interface.js';
-export { SASLStateMachine } from './core/state-machine.js';
-export { SASLMechanism, NamedMechanism, offeredSet, requireSuccess } from './core/mechanism.js';
-export { authenticate } from './core/negotiate.js';
+export { SASLStateMachine, type ChannelBindingContext, type SASLStateMachineOptions } from './core/state-machine.js';
+export { SASLMechanism, NamedMechanism, offeredSet, requireSuccess, requireSecureChannel } from './core/mechanism.js';
+export { authenticate, runMechanism } from './core/negotiate.js';
 export { resolveCredentials, type CredentialProvider } from './core/credentials.js';
 export { saslprep, SASLPREP_MAX_LENGTH, type SASLprepOptions } from './core/saslprep.js';
 export { base64Decode, base64Encode, utf8Decode, utf8Encode, concatBytes, toBytes, toBytesOrNull } from './core/bytes.js';
@@ -29,7 +29,7 @@ export { PLAIN, encodePlainMessage, type PLAINOptions } from '../mechanisms/plai
 export { ANONYMOUS, checkTraceToken } from '../mechanisms/anonymous.js';
 export { EXTERNAL, type EXTERNALOptions } from '../mechanisms/external.js';
 export { SCRAM, SCRAMPLUS, DEFAULT_MAX_ITERATION_COUNT, type SCRAMOptions } from '../mechanisms/scram.js';
-export { LOGIN } from '../mechanisms/login.js';
+export { LOGIN, type LOGINOptions } from '../mechanisms/login.js';
 export { CRAMMD5, cramMd5Response } from '../mechanisms/cram-md5.js';
 export { OAUTHBEARER, encodeOAuthBearerMessage, parseOAuthError, type OAUTHBEAREROptions, type OAuthErrorResponse } from '../mechanisms/oauthbearer.js';
 export { XOAUTH2, encodeXOAuth2Message } from '../mechanisms/xoauth2.js';

@@ -9,7 +9,7 @@ import { ToyLineInterface } from '../docs/examples/line-protocol.js';
 import { memoryLinePair } from '../docs/examples/memory-transport.js';
 import { signIn } from '../docs/examples/readme.js';
 import { XOTP } from '../docs/examples/x-otp.js';
-import { AuthenticationFailure, EXTERNAL, SASLFailure, SASLStateMachine, authenticate } from '../src/index.js';
+import { AuthenticationFailure, EXTERNAL, SASLFailure, SASLStateMachine, authenticate, runMechanism } from '../src/index.js';
 import type { LineTransport } from '../src/protocols/lines/index.js';
 import { exampleRegion, markdownBlocks } from './helpers/doc-quotes.js';
 
@@ -132,8 +132,8 @@ function startToyServer(transport: LineTransport, options: ServerOptions): { lin
 }
 
 let open: LineTransport[] = [];
-function connect(options: ServerOptions): { client: LineTransport; server: { lines: string[]; done: Promise<void> } } {
-  const [client, serverEnd] = memoryLinePair(5_000);
+function connect(options: ServerOptions, secure = false): { client: LineTransport; server: { lines: string[]; done: Promise<void> } } {
+  const [client, serverEnd] = memoryLinePair(5_000, secure);
   open.push(client, serverEnd);
   return { client, server: startToyServer(serverEnd, options) };
 }
@@ -151,14 +151,24 @@ describe('README example: SCRAM-SHA-256 falling back to PLAIN', () => {
     expect(unb64(server.lines[0]!.split(' ')[2]!)).toMatch(/^n,,n=user,r=/);
   });
 
-  it('falls back to PLAIN when SCRAM is not offered', async () => {
-    const { client, server } = connect({ mechanisms: ['PLAIN'] });
+  it('falls back to PLAIN when SCRAM is not offered, over a secure channel', async () => {
+    const { client, server } = connect({ mechanisms: ['PLAIN'] }, true);
     await expect(signIn(client, ['PLAIN'])).resolves.toBe('PLAIN');
     expect(server.lines).toEqual([`AUTH PLAIN ${b64('\0user\0pencil')}`]);
   });
 
+  it('never sends the password in clear over a channel not known to be secure', async () => {
+    const { client, server } = connect({ mechanisms: ['PLAIN'] });
+    const err = await signIn(client, ['PLAIN']).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SASLFailure);
+    expect((err as SASLFailure).opaqueError).toBeNull();
+    expect((err as SASLFailure).text).toMatch(/not known to be secure/);
+    expect(err).toMatchObject({ attempts: [{ mechanism: 'PLAIN' }] });
+    expect(server.lines).toEqual([]);
+  });
+
   it('falls back to PLAIN when SCRAM fails for a reason other than the credentials', async () => {
-    const { client, server } = connect({ mechanisms: ['PLAIN'], refuse: { 'SCRAM-SHA-256': 'NO temporary-auth-failure try later' } });
+    const { client, server } = connect({ mechanisms: ['PLAIN'], refuse: { 'SCRAM-SHA-256': 'NO temporary-auth-failure try later' } }, true);
     await expect(signIn(client, ['SCRAM-SHA-256', 'PLAIN'])).resolves.toBe('PLAIN');
     expect(server.lines.map((l) => l.split(' ').slice(0, 2).join(' '))).toEqual(['AUTH SCRAM-SHA-256', 'AUTH PLAIN']);
   });
@@ -247,17 +257,17 @@ describe('writing-a-mechanism guide: X-OTP', () => {
     expect((err as AuthenticationFailure).opaqueError).toBe('not-authorized');
   });
 
-  it('aborts when the server cannot prove itself', async () => {
+  it('stops when the server cannot prove itself (no abort: its success already ended the exchange)', async () => {
     const { client, server } = connect({ mechanisms: ['X-OTP'], forgeServerProof: true });
     const err = await authenticate(new ToyLineInterface(client), ['X-OTP'], [otp]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(AuthenticationFailure);
     expect((err as AuthenticationFailure).text).toMatch(/server proof is wrong/);
-    expect(server.lines.at(-1)).toBe('*');
+    expect(server.lines.at(-1)).not.toBe('*');
   });
 
   it('aborts on a malformed challenge with a local SASLFailure', async () => {
     const { client, server } = connect({ mechanisms: [], rawReply: `+ ${b64('c=short')}` });
-    const err = await new XOTP(() => [USER, PASSWORD]).authenticate(new SASLStateMachine(new ToyLineInterface(client))).catch((e: unknown) => e);
+    const err = await runMechanism(new XOTP(() => [USER, PASSWORD]), new SASLStateMachine(new ToyLineInterface(client)), 'X-OTP').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SASLFailure);
     expect((err as SASLFailure).opaqueError).toBeNull();
     expect(server.lines.at(-1)).toBe('*');

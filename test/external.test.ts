@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AuthenticationFailure, EXTERNAL, PLAIN, SASLError, SASLFailure, SASLStateMachine, authenticate } from '../src/index.js';
+import { AuthenticationFailure, EXTERNAL, PLAIN, SASLError, SASLFailure, SASLStateMachine, authenticate, runMechanism } from '../src/index.js';
 import { ScriptedInterface } from './helpers/scripted.js';
 
 // RFC 4422 Appendix A has no peer in this suite's reach that would accept
@@ -15,7 +15,7 @@ describe('EXTERNAL (RFC 4422 Appendix A)', () => {
   it('sends an empty initial response (not none) when there is no authzid', async () => {
     const intf = new ScriptedInterface([{ expect: '', reply: ['success', null] }]);
     const sm = new SASLStateMachine(intf);
-    await new EXTERNAL().authenticate(sm);
+    await runMechanism(new EXTERNAL(), sm, 'EXTERNAL');
     expect(sm.state).toBe('success');
     expect(intf.sent[0]?.mechanism).toBe('EXTERNAL');
     expect(intf.sent[0]?.payload).toEqual(new Uint8Array(0));
@@ -23,9 +23,9 @@ describe('EXTERNAL (RFC 4422 Appendix A)', () => {
 
   it('sends the authzid as UTF-8 (RFC 4422 §A.2 example)', async () => {
     const intf = new ScriptedInterface([{ expect: 'fred@example.com', reply: ['success', null] }]);
-    await new EXTERNAL({ authzid: 'fred@example.com' }).authenticate(new SASLStateMachine(intf));
+    await runMechanism(new EXTERNAL({ authzid: 'fred@example.com' }), new SASLStateMachine(intf), 'EXTERNAL');
     const intf2 = new ScriptedInterface([{ expect: 'jürgen', reply: ['success', null] }]);
-    await new EXTERNAL({ authzid: 'jürgen' }).authenticate(new SASLStateMachine(intf2));
+    await runMechanism(new EXTERNAL({ authzid: 'jürgen' }), new SASLStateMachine(intf2), 'EXTERNAL');
     expect([...intf2.sent[0]!.payload!]).toEqual([0x6a, 0xc3, 0xbc, 0x72, 0x67, 0x65, 0x6e]);
   });
 
@@ -38,21 +38,22 @@ describe('EXTERNAL (RFC 4422 Appendix A)', () => {
   it('aborts and fails when the server answers with a challenge', async () => {
     const intf = new ScriptedInterface([{ expect: '', reply: ['challenge', 'more?'] }]);
     const sm = new SASLStateMachine(intf);
-    await expect(new EXTERNAL().authenticate(sm)).rejects.toThrow(/protocol violation/);
+    await expect(runMechanism(new EXTERNAL(), sm, 'EXTERNAL')).rejects.toThrow(/protocol violation/);
     expect(intf.aborted).toBe(true);
     expect(sm.state).toBe('failure');
   });
 
-  it('treats success with additional data as a violation', async () => {
+  it('treats success with non-empty additional data as a violation (not aborted: the server has ended the exchange)', async () => {
     const intf = new ScriptedInterface([{ expect: '', reply: ['success', 'data'] }]);
-    const err = await new EXTERNAL().authenticate(new SASLStateMachine(intf)).catch((e: unknown) => e);
+    const err = await runMechanism(new EXTERNAL(), new SASLStateMachine(intf), 'EXTERNAL').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SASLFailure);
-    expect(intf.aborted).toBe(true);
+    expect((err as SASLFailure).text).toMatch(/additional data with success/);
+    expect(intf.aborted).toBe(false);
   });
 
   it('reports a refusal as a plain SASLFailure, so negotiation falls back to a password mechanism', async () => {
     const refused = new ScriptedInterface([{ expect: '', fail: 'not-authorized' }]);
-    const err = await new EXTERNAL().authenticate(new SASLStateMachine(refused)).catch((e: unknown) => e);
+    const err = await runMechanism(new EXTERNAL(), new SASLStateMachine(refused), 'EXTERNAL').catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SASLFailure);
     expect(err).not.toBeInstanceOf(AuthenticationFailure);
     expect((err as SASLFailure).opaqueError).toBe('not-authorized');
@@ -70,7 +71,7 @@ describe('EXTERNAL (RFC 4422 Appendix A)', () => {
     const m = new EXTERNAL({ authzid: 'admin' });
     for (let i = 0; i < 3; i++) {
       const intf = new ScriptedInterface([{ expect: 'admin', reply: ['success', null] }]);
-      await m.authenticate(new SASLStateMachine(intf));
+      await runMechanism(m, new SASLStateMachine(intf), 'EXTERNAL');
       expect(intf.remaining).toBe(0);
     }
   });

@@ -19,6 +19,7 @@ import {
   utf8Encode,
   type CredentialProvider,
   type SASLMechanism,
+  runMechanism,
 } from '../src/index.js';
 import { ChildProcessLineTransport, type ChildExit } from '../src/node/index.js';
 import { GsaslDiagnostics, LinesSASLInterface, serveLines, type LineTransport, type LinesServerResult } from '../src/protocols/lines/index.js';
@@ -91,7 +92,7 @@ describeWithPeers('gsasl interop (base64 lines over pipes)', ['gsasl'], () => {
       const sm = new SASLStateMachine(new LinesSASLInterface(wrap(child), status));
       let error: unknown = null;
       try {
-        await (impl as SASLMechanism<string>).authenticate(sm, mechanism);
+        await runMechanism(impl as SASLMechanism<string>, sm, mechanism);
       } catch (err) {
         error = err;
       }

@@ -267,8 +267,11 @@ describe('saslkit SMTP client ↔ saslkit SMTP server', () => {
     const conn = await connect(plaintextOnly, { security: 'none' });
     try {
       expect(conn.extensions.authMechanisms).not.toContain('PLAIN');
-      const err = await authenticate(new SmtpSASLInterface(conn.client), ['PLAIN'], [new PLAIN(creds)]).catch((e: unknown) => e);
+      // The client's own guard would refuse first; opt in to see the server's refusal.
+      const err = await authenticate(new SmtpSASLInterface(conn.client), ['PLAIN'], [new PLAIN(creds, { allowInsecureChannel: true })]).catch((e: unknown) => e);
       expect((err as SASLFailure).opaqueError).toBe('encryption-required');
+      const guarded = await authenticate(new SmtpSASLInterface(conn.client), ['PLAIN'], [new PLAIN(creds)]).catch((e: unknown) => e);
+      expect((guarded as SASLFailure).opaqueError).toBeNull(); // refused locally, nothing sent
     } finally {
       await conn.quit();
     }

@@ -3,7 +3,7 @@
 // against gsasl itself in interop-gsasl.test.ts.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { PLAIN, SASLError, SASLFailure, SASLStateMachine, base64Encode, utf8Encode } from '../src/index.js';
+import { PLAIN, SASLError, SASLFailure, SASLStateMachine, base64Encode, utf8Encode, runMechanism } from '../src/index.js';
 import { StreamLineTransport } from '../src/node/index.js';
 import {
   GsaslDiagnostics,
@@ -140,7 +140,7 @@ describe('LinesSASLInterface against a misbehaving server', () => {
   it('reports the server going away with the condition from its diagnostics', async () => {
     const p = pipes();
     const sm = new SASLStateMachine(new LinesSASLInterface(p.client, p.status));
-    const run = new PLAIN(() => ['u', 'p']).authenticate(sm);
+    const run = runMechanism(new PLAIN(() => ['u', 'p'], { allowInsecureChannel: true }), sm, 'PLAIN');
     await p.server.writeLine('PLAIN');
     p.say('Output from server:');
     await p.server.writeLine('');

@@ -11,8 +11,7 @@ import {
   cramMd5Response,
   encodeOAuthBearerMessage,
   encodeXOAuth2Message,
-  parseOAuthError,
-} from '../src/index.js';
+  parseOAuthError, runMechanism } from '../src/index.js';
 import { ScriptedInterface } from './helpers/scripted.js';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
@@ -25,7 +24,7 @@ describe('LOGIN', () => {
       { expect: 'tanstaaftanstaaf', reply: ['success', null] },
     ]);
     const sm = new SASLStateMachine(intf);
-    await new LOGIN(() => ['tim', 'tanstaaftanstaaf']).authenticate(sm);
+    await runMechanism(new LOGIN(() => ['tim', 'tanstaaftanstaaf']), sm, 'LOGIN');
     expect(sm.state).toBe('success');
   });
   it('promotes a not-authorized failure to AuthenticationFailure', async () => {
@@ -34,12 +33,12 @@ describe('LOGIN', () => {
       { reply: ['challenge', 'Password:'] },
       { fail: 'not-authorized' },
     ]);
-    await expect(new LOGIN(() => ['tim', 'x']).authenticate(new SASLStateMachine(intf))).rejects.toBeInstanceOf(AuthenticationFailure);
+    await expect(runMechanism(new LOGIN(() => ['tim', 'x']), new SASLStateMachine(intf), 'LOGIN')).rejects.toBeInstanceOf(AuthenticationFailure);
   });
   it('refuses CR/LF in credentials and a server that does not prompt', async () => {
-    await expect(new LOGIN(() => ['ti\nm', 'x']).authenticate(new SASLStateMachine(new ScriptedInterface([])))).rejects.toBeInstanceOf(SASLError);
+    await expect(runMechanism(new LOGIN(() => ['ti\nm', 'x']), new SASLStateMachine(new ScriptedInterface([])), 'LOGIN')).rejects.toBeInstanceOf(SASLError);
     const intf = new ScriptedInterface([{ reply: ['success', null] }]);
-    await expect(new LOGIN(() => ['tim', 'x']).authenticate(new SASLStateMachine(intf))).rejects.toBeInstanceOf(SASLFailure);
+    await expect(runMechanism(new LOGIN(() => ['tim', 'x']), new SASLStateMachine(intf), 'LOGIN')).rejects.toBeInstanceOf(SASLFailure);
   });
   it('anySupported', () => {
     expect(new LOGIN(() => ['a', 'b']).anySupported(['plain', 'login'])).toBe('LOGIN');
@@ -57,11 +56,11 @@ describe('CRAM-MD5', () => {
       { expect: null, reply: ['challenge', '<1896.697170952@postoffice.reston.mci.net>'] },
       { expect: 'tim b913a602c7eda7a495b4e6e7334d3890', reply: ['success', null] },
     ]);
-    await new CRAMMD5(() => ['tim', 'tanstaaftanstaaf']).authenticate(new SASLStateMachine(intf));
+    await runMechanism(new CRAMMD5(() => ['tim', 'tanstaaftanstaaf']), new SASLStateMachine(intf), 'CRAM-MD5');
   });
   it('rejects an empty challenge and aborts', async () => {
     const intf = new ScriptedInterface([{ reply: ['challenge', ''] }]);
-    await expect(new CRAMMD5(() => ['tim', 'x']).authenticate(new SASLStateMachine(intf))).rejects.toBeInstanceOf(SASLFailure);
+    await expect(runMechanism(new CRAMMD5(() => ['tim', 'x']), new SASLStateMachine(intf), 'CRAM-MD5')).rejects.toBeInstanceOf(SASLFailure);
     expect(intf.aborted).toBe(true);
   });
   it('rejects a user name with a space', () => {
@@ -83,7 +82,7 @@ describe('OAUTHBEARER (RFC 7628)', () => {
       { reply: ['challenge', err] },
       { expect: '\x01', fail: 'not-authorized' },
     ]);
-    const p = new OAUTHBEARER(() => ['user@example.com', 'tok'], { host: 'server.example.com', port: 143 }).authenticate(new SASLStateMachine(intf));
+    const p = runMechanism(new OAUTHBEARER(() => ['user@example.com', 'tok'], { host: 'server.example.com', port: 143 }), new SASLStateMachine(intf), 'OAUTHBEARER');
     await expect(p).rejects.toBeInstanceOf(AuthenticationFailure);
     await expect(p).rejects.toThrow(/invalid_token/);
     expect(parseOAuthError(new TextEncoder().encode(err))).toEqual({
@@ -113,10 +112,10 @@ describe('XOAUTH2', () => {
       { reply: ['challenge', '{"status":"401","schemes":"bearer","scope":"https://mail.google.com/"}'] },
       { expect: '', fail: null },
     ]);
-    await expect(new XOAUTH2(() => ['u@example.com', 'tok']).authenticate(new SASLStateMachine(intf))).rejects.toBeInstanceOf(AuthenticationFailure);
+    await expect(runMechanism(new XOAUTH2(() => ['u@example.com', 'tok']), new SASLStateMachine(intf), 'XOAUTH2')).rejects.toBeInstanceOf(AuthenticationFailure);
   });
   it('succeeds', async () => {
     const intf = new ScriptedInterface([{ reply: ['success', null] }]);
-    await new XOAUTH2(() => ['u@example.com', 'tok']).authenticate(new SASLStateMachine(intf));
+    await runMechanism(new XOAUTH2(() => ['u@example.com', 'tok']), new SASLStateMachine(intf), 'XOAUTH2');
   });
 });

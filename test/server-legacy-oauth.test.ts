@@ -1,7 +1,7 @@
 // Server sides of CRAM-MD5, OAUTHBEARER and XOAUTH2, against saslkit's own
 // clients over the in-process LoopbackInterface, plus hostile inputs.
 import { describe, expect, it } from 'vitest';
-import { AuthenticationFailure, CRAMMD5, OAUTHBEARER, SASLFailure, SASLStateMachine, XOAUTH2, authenticate } from '../src/index.js';
+import { AuthenticationFailure, CRAMMD5, OAUTHBEARER, SASLFailure, SASLStateMachine, XOAUTH2, authenticate, runMechanism } from '../src/index.js';
 import {
   CRAMMD5Server,
   LoopbackInterface,
@@ -117,7 +117,7 @@ describe('XOAUTH2 server', () => {
     await authenticate(ok, ['XOAUTH2'], [new XOAUTH2(() => ['alice@example.com', 'good-token'])]);
     expect(ok.outcome).toMatchObject({ mechanism: 'XOAUTH2', authcid: 'alice' });
     const bad = new LoopbackInterface(server, { secure: true });
-    await expect(new XOAUTH2(() => ['alice@example.com', 'nope']).authenticate(new SASLStateMachine(bad))).rejects.toBeInstanceOf(AuthenticationFailure);
+    await expect(runMechanism(new XOAUTH2(() => ['alice@example.com', 'nope']), new SASLStateMachine(bad), 'XOAUTH2')).rejects.toBeInstanceOf(AuthenticationFailure);
   });
   it('rejects a message without user=', async () => {
     const r = await oauthServer().start('XOAUTH2', { secure: true }).step(enc('auth=Bearer good-token\x01\x01'));

@@ -64,7 +64,7 @@ describe('server: advertising', () => {
     const server = await makeServer({ allowInsecurePlaintext: true });
     expect(server.advertise({ secure: false })).toContain('PLAIN');
     const intf = new LoopbackInterface(server, { secure: false });
-    await authenticate(intf, ['PLAIN'], [new PLAIN(() => ['user', 'pencil'])]);
+    await authenticate(intf, ['PLAIN'], [new PLAIN(() => ['user', 'pencil'], { allowInsecureChannel: true })]);
     expect(intf.outcome?.authcid).toBe('user');
   });
 

@@ -136,7 +136,7 @@ describe('SmtpSASLInterface', () => {
 
   it('a 535 stops authenticate() with an AuthenticationFailure', async () => {
     const { intf } = await authWith(['535 5.7.8 no']);
-    await expect(authenticate(intf, ['PLAIN'], [new PLAIN(creds)])).rejects.toBeInstanceOf(AuthenticationFailure);
+    await expect(authenticate(intf, ['PLAIN'], [new PLAIN(creds, { allowInsecureChannel: true })])).rejects.toBeInstanceOf(AuthenticationFailure);
   });
 
   it('aborts with `*`, expecting 501', async () => {

@@ -45,6 +45,12 @@ export class ToyLineInterface extends SASLInterface {
     this.#transport = transport;
   }
 
+  // PLAIN and LOGIN send a password only when this says the channel is
+  // secure (TLS): report what the transport knows; unknown means false.
+  override get secure(): boolean {
+    return this.#transport.secure === true;
+  }
+
   override async initiate(mechanism: string, payload: Uint8Array | null = null): Promise<NextStateTuple> {
     // null: no initial response at all; an empty array: an empty one.
     const line = payload === null ? `AUTH ${mechanism}` : `AUTH ${mechanism} ${encodePayload(payload)}`;

@@ -13,7 +13,10 @@ class MemoryEnd implements LineTransport {
   #closed = false;
   peer: MemoryEnd | null = null;
 
-  constructor(readonly readTimeoutMs: number) {}
+  constructor(
+    readonly readTimeoutMs: number,
+    readonly secure: boolean,
+  ) {}
 
   deliver(line: string): void {
     if (this.#waiter) {
@@ -56,10 +59,14 @@ class MemoryEnd implements LineTransport {
   }
 }
 
-/** Two connected in-memory line transports: `[client, server]`. */
-export function memoryLinePair(readTimeoutMs = 5_000): [LineTransport, LineTransport] {
-  const a = new MemoryEnd(readTimeoutMs);
-  const b = new MemoryEnd(readTimeoutMs);
+/**
+ * Two connected in-memory line transports: `[client, server]`. `secure` is
+ * what they report as {@link LineTransport.secure}: nothing leaves the
+ * process, but a test can say either, e.g. to stand for TLS.
+ */
+export function memoryLinePair(readTimeoutMs = 5_000, secure = false): [LineTransport, LineTransport] {
+  const a = new MemoryEnd(readTimeoutMs, secure);
+  const b = new MemoryEnd(readTimeoutMs, secure);
   a.peer = b;
   b.peer = a;
   return [a, b];

@@ -19,10 +19,8 @@ import {
   SASLState,
   hashByName,
   offeredSet,
-  promoteCredentialFailure,
   resolveCredentials,
   timingSafeEqual,
-  utf8Decode,
   utf8Encode,
   type CredentialProvider,
   type SASLStateMachine,
@@ -30,16 +28,6 @@ import {
 
 const SHA256 = hashByName('SHA-256')!;
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-
-/** Abort the exchange (the server must not wait for us), then report why. */
-async function abortWith(sm: SASLStateMachine, error: Error): Promise<never> {
-  try {
-    await sm.abort();
-  } catch {
-    // the abort's own fate does not matter; the reason below does
-  }
-  throw error;
-}
 
 /** X-OTP, client side: configuration only, no per-exchange state. */
 export class XOTP extends SASLMechanism<'X-OTP'> {
@@ -56,40 +44,32 @@ export class XOTP extends SASLMechanism<'X-OTP'> {
     return offeredSet(mechanisms).has('X-OTP') ? 'X-OTP' : null;
   }
 
+  /** True: the proof shows the caller's secret, so a refusal of it is final. */
+  override get sendsCredentials(): boolean {
+    return true;
+  }
+
   /** Run one exchange; everything it remembers lives in this call. */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
     const [username, secret] = await resolveCredentials(this.#credentials);
-    let [state, payload] = await sm.initiate('X-OTP', utf8Encode(username));
-    if (state !== SASLState.CHALLENGE || payload === null) {
-      return abortWith(sm, new SASLFailure(null, 'X-OTP: expected a challenge'));
-    }
+    let [, payload] = await sm.initiate('X-OTP', utf8Encode(username));
+    // Throwing is enough: the framework aborts the open exchange.
+    if (sm.state !== SASLState.CHALLENGE || payload === null) throw new SASLFailure(null, 'X-OTP: expected a challenge');
 
     // Parse strictly; a bad challenge is a local rejection (opaqueError null).
-    const match = /^c=([\x21-\x7e]{8,64})$/.exec(utf8Decode(payload));
-    if (!match) return abortWith(sm, new SASLFailure(null, 'X-OTP: malformed challenge'));
+    const match = /^c=([\x21-\x7e]{8,64})$/.exec(new TextDecoder().decode(payload));
+    if (!match) throw new SASLFailure(null, 'X-OTP: malformed challenge');
     const nonce = match[1]!;
     const key = utf8Encode(secret);
     const proof = hex(SHA256.hmac(key, utf8Encode(nonce)));
-
-    try {
-      // This step shows the server what we know: from here on, a refusal
-      // means the credentials are wrong and no other mechanism should try them.
-      [state, payload] = await sm.response(utf8Encode(proof));
-    } catch (err) {
-      throw promoteCredentialFailure(err);
-    }
+    [, payload] = await sm.response(utf8Encode(proof));
 
     // The server's success data arrives as a challenge (the state machine
     // unfolds it); we must check it, then answer with an empty response.
-    if (state !== SASLState.CHALLENGE || payload === null) {
-      return abortWith(sm, new AuthenticationFailure(null, 'X-OTP: the server did not prove itself'));
-    }
+    if (payload === null) throw new AuthenticationFailure(null, 'X-OTP: the server did not prove itself');
     const expected = utf8Encode(`s=${hex(SHA256.hmac(key, utf8Encode(`server:${nonce}`)))}`);
-    if (!timingSafeEqual(payload, expected)) {
-      return abortWith(sm, new AuthenticationFailure(null, 'X-OTP: the server proof is wrong'));
-    }
-    [state] = await sm.response(new Uint8Array(0));
-    if (state !== SASLState.SUCCESS) throw new SASLFailure(null, 'X-OTP: no success after the server proof');
+    if (!timingSafeEqual(payload, expected)) throw new AuthenticationFailure(null, 'X-OTP: the server proof is wrong');
+    await sm.response(new Uint8Array(0));
   }
 }
 // #endregion x-otp

@@ -53,6 +53,10 @@ export interface MechanismSetup {
   readonly clientCertificate: boolean;
   /** The server's host and port, for OAUTHBEARER's `host=`/`port=`. */
   readonly server: { readonly host: string; readonly port: number };
+  /** The largest SCRAM iteration count accepted; default the library's (100000). */
+  readonly maxIterationCount?: number;
+  /** PLAIN and LOGIN may send the password over a connection without TLS. */
+  readonly allowInsecurePassword?: boolean;
 }
 
 /**
@@ -83,10 +87,11 @@ function scramHash(name: string): HashName {
 export function clientMechanisms(names: readonly string[], setup: MechanismSetup): SASLMechanism<unknown>[] {
   const { credentials, channelBinding: cb } = setup;
   const authzid = setup.authzid === undefined ? {} : { authzid: setup.authzid };
-  // A plain SCRAM tried after a -PLUS one that found no -PLUS offered sends "y", so a server that
-  // does offer -PLUS sees the downgrade; one the user picked alone sends "n" (RFC 5802 §6).
-  const triesPlus = cb !== null && (names.length === 0 || names.some((n) => n.endsWith('-PLUS')));
-  const scramOptions = { ...authzid, afterScramPlus: triesPlus };
+  // A plain SCRAM in a list with a SCRAM-PLUS that can bind sends "y" when the server offered no
+  // -PLUS (authenticate() tells it), so a server that does offer -PLUS sees the downgrade; one the
+  // user picked alone sends "n" (RFC 5802 §6).
+  const scramOptions = { ...authzid, ...(setup.maxIterationCount === undefined ? {} : { maxIterationCount: setup.maxIterationCount }) };
+  const cleartext = { allowInsecureChannel: setup.allowInsecurePassword === true };
   if (names.length === 0) {
     if (setup.requireChannelBinding) return cb ? [new SCRAMPLUS(credentials, cb, scramOptions)] : [];
     return [
@@ -106,10 +111,10 @@ export function clientMechanisms(names: readonly string[], setup: MechanismSetup
     }
     switch (name) {
       case 'PLAIN':
-        mechanisms.push(new PLAIN(credentials, authzid));
+        mechanisms.push(new PLAIN(credentials, { ...authzid, ...cleartext }));
         break;
       case 'LOGIN':
-        mechanisms.push(new LOGIN(credentials));
+        mechanisms.push(new LOGIN(credentials, cleartext));
         break;
       case 'CRAM-MD5':
         mechanisms.push(new CRAMMD5(credentials));

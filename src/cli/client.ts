@@ -5,7 +5,7 @@
  * @module
  */
 import type { ConnectionOptions } from 'node:tls';
-import type { ChannelBindingType } from '../index.js';
+import { PBKDF2_HARD_LIMIT, type ChannelBindingType } from '../index.js';
 import type { ChannelBindingPolicy } from '../node/index.js';
 import {
   EXIT,
@@ -41,6 +41,8 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   'client-cert': { type: 'string' },
   'client-key': { type: 'string' },
   insecure: { type: 'boolean' },
+  'allow-insecure-password': { type: 'boolean' },
+  'max-iterations': { type: 'string' },
   servername: { type: 'string' },
   'tls-max': { type: 'string' },
   domain: { type: 'string' },
@@ -64,7 +66,8 @@ Connection:
   -c, --connect H:P      server address; IPv6 as [ADDRESS]:PORT (required)
   --starttls             upgrade with STARTTLS (default)
   --tls                  TLS from the first byte (IMAPS 993, SMTPS 465, XMPP 5223)
-  --plain                no TLS at all (PLAIN is then only used if named with -m)
+  --plain                no TLS at all (PLAIN and LOGIN then need -m and
+                         --allow-insecure-password)
   --ca FILE              trust this CA (PEM) instead of the system's
   --insecure             do not verify the server certificate
   --client-cert FILE     present this certificate (PEM); EXTERNAL is then tried
@@ -81,6 +84,12 @@ Authentication:
                          channel binding is possible, SCRAM, PLAIN over TLS.
                          Known: ${CLIENT_MECHANISMS.join(' ')}
   --authzid ID           act as ID (PLAIN, SCRAM, EXTERNAL)
+  --allow-insecure-password
+                         let -m PLAIN or LOGIN send the password over a
+                         connection without TLS (--plain): anyone on the path
+                         can read it
+  --max-iterations N     largest SCRAM iteration count to accept (default
+                         100000; a server asking for more is refused)
   --cb-policy P          channel binding: disable, prefer (default) or require
   --cb-type T            tls-exporter, tls-unique or tls-server-end-point
                          (default: tls-exporter on TLS 1.3, tls-unique on 1.2)
@@ -121,6 +130,12 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   if ((clientCertPath === undefined) !== (clientKeyPath === undefined)) throw new UsageError('--client-cert and --client-key go together');
   if (names.includes('EXTERNAL') && clientCertPath === undefined) throw new UsageError('-m EXTERNAL needs --client-cert and --client-key');
   if (security === 'none' && cbPolicy === 'require') throw new UsageError('--cb-policy require needs TLS, not --plain');
+  const allowInsecurePassword = values['allow-insecure-password'] === true;
+  const cleartext = names.filter((n) => n === 'PLAIN' || n === 'LOGIN');
+  if (security === 'none' && cleartext.length > 0 && !allowInsecurePassword) {
+    throw new UsageError(`-m ${cleartext[0]} with --plain sends the password in clear; add --allow-insecure-password to do so anyway`);
+  }
+  const maxIterationCount = integerOption(values, 'max-iterations', 1, PBKDF2_HARD_LIMIT);
   const timeoutMs = integerOption(values, 'timeout', 1, 3_600_000) ?? 30_000;
   const caPath = stringOption(values, 'ca');
   const servername = stringOption(values, 'servername');
@@ -157,6 +172,8 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
       secure: connection.tlsVersion !== null,
       clientCertificate: clientCertPath !== undefined && connection.tlsVersion !== null,
       server: { host, port },
+      allowInsecurePassword,
+      ...(maxIterationCount === undefined ? {} : { maxIterationCount }),
     });
     const mechanism = await connection.authenticate(mechanisms);
     const report = {

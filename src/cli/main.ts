@@ -7,6 +7,7 @@
  */
 import { AuthenticationFailure, SASLError } from '../index.js';
 import { EXIT, UsageError } from './args.js';
+import { decisiveError } from './attempts.js';
 import { clientCommand } from './client.js';
 import type { Command, CommandIO } from './io.js';
 import { mkpasswdCommand } from './mkpasswd.js';
@@ -43,7 +44,7 @@ export function exitStatusOf(err: unknown): number {
  * @param err - what the command threw
  */
 export function describeError(err: unknown): string {
-  if (err instanceof AuthenticationFailure) return `authentication failed (${err.opaqueError ?? 'refused'})${err.text ? `: ${err.text}` : ''}`;
+  if (err instanceof AuthenticationFailure) return `authentication failed${err.opaqueError ? ` (${err.opaqueError})` : ''}${err.text ? `: ${err.text}` : ''}`;
   if (err instanceof SASLError) return `${err.kind}${err.opaqueError ? ` (${err.opaqueError})` : ''}${err.text ? `: ${err.text}` : ''}`;
   if (err instanceof Error) return err.message;
   return String(err);
@@ -75,7 +76,10 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     return await command.run(rest, io);
   } catch (err) {
     const status = exitStatusOf(err);
-    io.stderr.write(`saslkit ${command.name}: ${describeError(err)}\n`);
+    // With several attempts, the one that explains the failure first, then the others.
+    const { error, others } = decisiveError(err);
+    io.stderr.write(`saslkit ${command.name}: ${describeError(error)}\n`);
+    for (const other of others) io.stderr.write(`  also tried ${other.mechanism}: ${describeError(other.error)}\n`);
     if (status === EXIT.usage) io.stderr.write(`Try "saslkit ${command.name} --help".\n`);
     return status;
   }

@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { HASHES, PBKDF2_HARD_LIMIT, type HashName } from '../index.js';
-import { defaultIterationCount, deriveScramCredentials, formatScramCredential, type ScramCredentialFormat } from '../server/index.js';
+import { HASHES, PBKDF2_HARD_LIMIT, hashByName, type HashName } from '../index.js';
+import { defaultIterationCount, deriveScramCredentials, formatScramCredential, iterationCountWarning, type ScramCredentialFormat } from '../server/index.js';
 import { EXIT, choiceOption, integerOption, parseOptions, type OptionSpec } from './args.js';
 import type { Command, CommandIO } from './io.js';
 import { PASSWORD_ENV, readPassword } from './password.js';
@@ -28,7 +28,9 @@ the first line of standard input. The password itself is never printed.
 
   --hash H               ${HASH_NAMES.join(', ')} (default SHA-256)
   -i, --iterations N     PBKDF2 iterations (default 4096 for SHA-1 and
-                         SHA-256, 10000 for the 512-bit hashes)
+                         SHA-256, 10000 for the 512-bit hashes); a warning
+                         is printed above 100000, which SCRAM clients refuse
+                         by default
   -f, --format F         dovecot: {SCRAM-SHA-256}<iter>,<salt>,<StoredKey>,<ServerKey>
                          (also gsasl's; the default), or
                          rfc5803: SCRAM-SHA-256$<iter>:<salt>$<StoredKey>:<ServerKey>
@@ -47,6 +49,9 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const hash = choiceOption(values, 'hash', HASH_NAMES, 'SHA-256');
   const iterations = integerOption(values, 'iterations', 1, PBKDF2_HARD_LIMIT) ?? defaultIterationCount(hash);
   const format = choiceOption(values, 'format', FORMATS, 'dovecot');
+  // A count that default clients refuse locks every user of the verifier out.
+  const warning = iterationCountWarning(hashByName(hash)!, iterations);
+  if (warning !== null) io.stderr.write(`saslkit mkpasswd: warning: ${warning}\n`);
   const password = await readPassword(io);
   const credential = await deriveScramCredentials(password, { hash, iterations });
   io.stdout.write(`${formatScramCredential(credential, format)}\n`);

@@ -25,6 +25,13 @@ export class SASLError extends Error {
   readonly kind: string;
   /** Human-readable detail, if any. */
   readonly text: string | null;
+  /**
+   * Set by the negotiation loop (`authenticate`) on the error it throws:
+   * every attempt it made, in order, each with the mechanism name and the
+   * error that ended it (this error included, last). Empty otherwise. The
+   * error's `cause` is then the previous attempt's error, if any.
+   */
+  attempts: readonly MechanismAttempt[] = [];
 
   /**
    * Create an error; the message is built from the three parts.
@@ -42,6 +49,14 @@ export class SASLError extends Error {
     this.kind = kind;
     this.text = text ?? null;
   }
+}
+
+/** One attempt of the negotiation loop, as listed in {@link SASLError.attempts}. */
+export interface MechanismAttempt {
+  /** The mechanism name tried (e.g. `'SCRAM-SHA-256-PLUS'`). */
+  readonly mechanism: string;
+  /** The error that ended it. */
+  readonly error: SASLError;
 }
 
 /**
@@ -115,6 +130,24 @@ export function promoteCredentialFailure(err: unknown): unknown {
     CREDENTIAL_CONDITIONS.has(err.opaqueError)
   ) {
     return err.promoteToAuthenticationFailure();
+  }
+  return err;
+}
+
+/**
+ * Make a peer-style error local: a {@link SASLFailure} raised by a parser that
+ * the server side shares (it carries the condition the server would send,
+ * e.g. `malformed-request`) becomes the same failure with
+ * `opaqueError === null`, as aiosasl's contract says of locally raised
+ * errors. Anything else is returned unchanged.
+ *
+ * @param err - the error caught around a local check
+ * @returns the error to throw
+ */
+export function localError(err: unknown): unknown {
+  if (err instanceof SASLError && err.opaqueError !== null) {
+    if (err instanceof AuthenticationFailure) return new AuthenticationFailure(null, err.text);
+    if (err instanceof SASLFailure) return new SASLFailure(null, err.text);
   }
   return err;
 }

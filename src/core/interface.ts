@@ -18,8 +18,26 @@ import type { NextStateTuple } from './state.js';
  *
  * The plain strings `'challenge'`, `'success'` and `'failure'` are accepted.
  * See the guide `docs/protocol-adapter.md` for a worked example.
+ *
+ * {@link SASLInterface.secure} says whether the channel is secure; mechanisms
+ * that send a password in clear (PLAIN, LOGIN) refuse to run when it is not,
+ * unless their caller opted in.
  */
 export abstract class SASLInterface {
+  /**
+   * Whether the channel under this interface protects what is sent from
+   * eavesdroppers: true over TLS (or an equivalent security layer), false
+   * over plain TCP, loopback included (saslkit cannot know who else can see
+   * the connection). The default is `false`: a channel not known to be secure
+   * is treated as insecure, so PLAIN and LOGIN refuse to send a password over
+   * it unless their caller passes `allowInsecureChannel: true`. Adapters
+   * override it with what they know; saslkit's own adapters report it from
+   * their transport (see `docs/protocol-adapter.md`).
+   */
+  get secure(): boolean {
+    return false;
+  }
+
   /**
    * Start the exchange with `mechanism`.
    *

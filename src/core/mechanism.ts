@@ -3,7 +3,8 @@
  *
  * @module
  */
-import { SASLFailure } from './errors.js';
+import { SASLFailure, type AuthenticationFailure } from './errors.js';
+import type { runMechanism } from './negotiate.js';
 import type { SASLStateMachine } from './state-machine.js';
 import { SASLState } from './state.js';
 
@@ -39,6 +40,29 @@ export abstract class SASLMechanism<Token = string> {
    * @param token - the value returned by {@link SASLMechanism.anySupported}
    */
   abstract authenticate(sm: SASLStateMachine, token: Token): Promise<void>;
+
+  /**
+   * Whether this mechanism proves the caller's own credentials (a password,
+   * a key): when the server then refuses with a condition about the
+   * credentials (`not-authorized`, `account-disabled`, `credentials-expired`,
+   * `invalid-authzid`), the framework ({@link runMechanism}) promotes the
+   * failure to an {@link AuthenticationFailure}, so no further mechanism is
+   * tried with the same credentials. Default false (EXTERNAL, ANONYMOUS).
+   */
+  get sendsCredentials(): boolean {
+    return false;
+  }
+
+  /**
+   * Whether this mechanism can bind to the channel right now (RFC 5056): true
+   * for a -PLUS mechanism whose provider gives channel-binding data. The
+   * negotiation loop asks every mechanism in the caller's list so that a
+   * mechanism without binding can send the GS2 flag `y` when the server
+   * offered no -PLUS (RFC 5802 §6). Default false.
+   */
+  async canBindChannel(): Promise<boolean> {
+    return false;
+  }
 }
 
 /**
@@ -86,9 +110,12 @@ export abstract class NamedMechanism<Name extends string> extends SASLMechanism<
 
 /**
  * End a mechanism that expects the server's verdict now: resolve on
- * {@link SASLState.SUCCESS}; otherwise abort any open challenge (so the
- * protocol is ready for another attempt) and throw a protocol-violation
- * {@link SASLFailure}.
+ * {@link SASLState.SUCCESS} or on success with zero-length additional data
+ * (answered here); otherwise abort any open challenge (so the protocol is
+ * ready for another attempt) and throw a protocol-violation
+ * {@link SASLFailure}. Mechanisms run by {@link runMechanism} (and so by
+ * `authenticate`) need not call it: the framework ends the exchange the
+ * same way.
  *
  * @param sm - the exchange's state machine
  * @param state - the state the last step returned
@@ -96,7 +123,11 @@ export abstract class NamedMechanism<Name extends string> extends SASLMechanism<
  */
 export async function requireSuccess(sm: SASLStateMachine, state: SASLState, mechanism: string): Promise<void> {
   if (state === SASLState.SUCCESS) return;
-  if (state === SASLState.CHALLENGE) {
+  if (sm.state === SASLState.SUCCESS_SIMULATE_CHALLENGE && sm.successData?.length === 0) {
+    await sm.response(new Uint8Array(0));
+    return;
+  }
+  if (state === SASLState.CHALLENGE && sm.state === SASLState.CHALLENGE) {
     try {
       await sm.abort();
     } catch {
@@ -104,4 +135,23 @@ export async function requireSuccess(sm: SASLStateMachine, state: SASLState, mec
     }
   }
   throw new SASLFailure(null, `${mechanism}: protocol violation: the server did not answer with success`);
+}
+
+/**
+ * Refuse to send a password in clear over a channel not known to be secure
+ * (RFC 4616 §6, RFC 4422 §9): used by PLAIN and LOGIN before they send
+ * anything. Passes when `sm.interface.secure` is true or the caller opted in.
+ *
+ * @param sm - the exchange's state machine
+ * @param mechanism - the mechanism name, for the message
+ * @param allowInsecureChannel - the caller's explicit opt-in
+ * @throws {@link SASLFailure} (local, `opaqueError === null`) when refused; the
+ *   negotiation loop then tries the next mechanism
+ */
+export function requireSecureChannel(sm: SASLStateMachine, mechanism: string, allowInsecureChannel: boolean): void {
+  if (allowInsecureChannel || sm.interface.secure === true) return;
+  throw new SASLFailure(
+    null,
+    `${mechanism}: refusing to send a password over a channel that is not known to be secure (use TLS, or pass allowInsecureChannel: true)`,
+  );
 }

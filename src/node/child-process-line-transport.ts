@@ -52,6 +52,14 @@ export class ChildProcessLineTransport implements LineTransport {
   /** The child's stderr, as lines (read-only). */
   readonly diagnostics: StreamLineTransport;
 
+  /**
+   * True: the data goes through pipes to a process on this host and crosses
+   * no network, so PLAIN and LOGIN may use them without an opt-in.
+   */
+  get secure(): boolean {
+    return true;
+  }
+
   private constructor(child: ChildProcessByStdio<Writable, Readable, Readable>, options: ChildProcessLineTransportOptions) {
     this.#child = child;
     this.#stopGraceMs = options.stopGraceMs ?? 2000;

@@ -12,6 +12,11 @@ import { LineBuffer, TransportError, type LineBufferOptions } from './line-buffe
 /** Options of {@link StreamLineTransport}. */
 export interface StreamLineTransportOptions extends LineBufferOptions {
   /**
+   * Whether the streams are protected from eavesdroppers; reported as
+   * {@link StreamLineTransport.secure}. Default false.
+   */
+  readonly secure?: boolean;
+  /**
    * What ends a written line. Default `'\n'`: command-line tools read
    * Unix text on their pipes (gsasl would take a CR as part of the data).
    * Reading accepts both.
@@ -40,6 +45,9 @@ export class StreamLineTransport implements LineTransport {
     this.#writeError ??= new TransportError(`write failed: ${err.message}`);
   };
 
+  /** Whether the streams are secure, as given in the options (default false). */
+  readonly secure: boolean;
+
   /**
    * Connect to a pair of streams (listeners are attached at once).
    *
@@ -51,6 +59,7 @@ export class StreamLineTransport implements LineTransport {
     this.#readable = readable;
     this.#writable = writable;
     this.#terminator = options.lineTerminator ?? '\n';
+    this.secure = options.secure === true;
     this.#lines = new LineBuffer(options, () => this.#teardown());
     readable.on('data', this.#onData);
     readable.on('end', this.#onEnd);

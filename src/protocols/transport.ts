@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { SASLInterface } from '../core/interface.js';
 
 /**
  * A bidirectional stream of text lines (CRLF-terminated on the wire).
@@ -18,4 +19,11 @@ export interface LineTransport {
   writeLine(line: string): Promise<void>;
   /** Close the connection; further reads reject. */
   close(): void;
+  /**
+   * Whether the connection is protected from eavesdroppers (TLS). Absent
+   * means not known to be secure. The client adapters report it as their
+   * {@link SASLInterface.secure}, which PLAIN and LOGIN check before
+   * sending a password.
+   */
+  readonly secure?: boolean;
 }

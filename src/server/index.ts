@@ -50,6 +50,7 @@ export {
   type ScramCredential,
 } from './credentials/scram.js';
 export { formatScramCredential, parseScramCredential, type ScramCredentialFormat } from './credentials/formats.js';
+export { iterationCountWarning } from '../scram/iterations.js';
 
 export { PLAINServer, decodePlainMessage, type PlainMessage } from '../../mechanisms/plain.js';
 export { ANONYMOUSServer } from '../../mechanisms/anonymous.js';

@@ -56,6 +56,11 @@ export class LoopbackInterface extends SASLInterface {
     this.#options = options;
   }
 
+  /** Whether the simulated connection is secure: the connection's `secure` flag. */
+  override get secure(): boolean {
+    return this.#connection.secure === true;
+  }
+
   /** The outcome once the server reported success, else `null`. */
   get outcome(): AuthOutcome | null {
     const last = this.results[this.results.length - 1];

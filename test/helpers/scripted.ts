@@ -38,10 +38,19 @@ export class ScriptedInterface extends SASLInterface {
   #steps: ScriptStep[];
   readonly #abort: AbortBehaviour;
   aborted = false;
-  constructor(steps: ScriptStep[], options: { abort?: AbortBehaviour } = {}) {
+  readonly #secure: boolean;
+  /**
+   * @param options.secure - what `secure` reports (default true: a script has
+   *   no channel to eavesdrop on; pass false to test the cleartext guard)
+   */
+  constructor(steps: ScriptStep[], options: { abort?: AbortBehaviour; secure?: boolean } = {}) {
     super();
     this.#steps = [...steps];
     this.#abort = options.abort ?? { reply: ['failure', null] };
+    this.#secure = options.secure ?? true;
+  }
+  override get secure(): boolean {
+    return this.#secure;
   }
   async #next(sent: Uint8Array | null): Promise<NextStateTuple> {
     const step = this.#steps.shift();

@@ -73,6 +73,11 @@ export class ImapSASLInterface extends SASLInterface {
     this.#forceIR = options.forceInitialResponse ?? false;
   }
 
+  /** Whether the connection is secure: the channel transport's `secure` flag (true after STARTTLS over Node sockets). */
+  override get secure(): boolean {
+    return this.#channel.transport.secure === true;
+  }
+
   /** The tagged response that ended the last exchange, or `null`. */
   get lastResponse(): ImapTaggedResponse | null {
     return this.#last;

@@ -83,6 +83,14 @@ export class LinesSASLInterface extends SASLInterface {
   }
 
   /**
+   * Whether the data lines are secure: the data transport's `secure` flag
+   * (true for a {@link ChildProcessLineTransport}: pipes to a local process).
+   */
+  override get secure(): boolean {
+    return this.#data.secure === true;
+  }
+
+  /**
    * Start `mechanism`; see the class comment for how the initial response is sent.
    *
    * @param mechanism - the mechanism name

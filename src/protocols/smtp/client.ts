@@ -201,6 +201,11 @@ export class SmtpSASLInterface extends SASLInterface {
     this.#client = client;
   }
 
+  /** Whether the connection is secure: the transport's `secure` flag (true after STARTTLS over Node sockets). */
+  override get secure(): boolean {
+    return this.#client.transport.secure === true;
+  }
+
   /**
    * Send `AUTH <mechanism> [initial-response]`.
    *

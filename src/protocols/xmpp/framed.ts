@@ -20,12 +20,19 @@ export interface FramedXmppTransportOptions extends XmlLimits {
   readonly maxQueuedFrames?: number;
   /** Called by {@link FramedXmppTransport.close} after `<close/>` was sent, to close the socket. */
   readonly onClose?: () => void;
+  /**
+   * Whether the WebSocket is secure (`wss:`); reported as
+   * {@link FramedXmppTransport.secure}. Default false.
+   */
+  readonly secure?: boolean;
 }
 
 /** The part of the WebSocket API {@link webSocketXmppTransport} uses. */
 export interface WebSocketLike {
   /** Send one text message. */
   send(data: string): void;
+  /** The WebSocket's URL; a `wss:` URL makes the transport report itself secure. */
+  readonly url?: string;
   /** Close the socket. */
   close(code?: number, reason?: string): void;
   /** Subscribe to `message`, `close` and `error` events. */
@@ -63,7 +70,11 @@ export class FramedXmppTransport implements XmppStreamTransport {
     this.#readTimeoutMs = options.readTimeoutMs ?? 30_000;
     this.#maxQueued = options.maxQueuedFrames ?? 64;
     this.#onClose = options.onClose ?? null;
+    this.secure = options.secure === true;
   }
+
+  /** Whether the WebSocket is secure (`wss:`), as given in the options. */
+  readonly secure: boolean;
 
   /**
    * Hand over a received message.
@@ -190,7 +201,8 @@ export class FramedXmppTransport implements XmppStreamTransport {
  * @param options - see {@link FramedXmppTransportOptions}
  */
 export function webSocketXmppTransport(ws: WebSocketLike, options: Omit<FramedXmppTransportOptions, 'onClose'> = {}): FramedXmppTransport {
-  const transport = new FramedXmppTransport((frame) => ws.send(frame), { ...options, onClose: () => ws.close(1000) });
+  const secure = options.secure ?? (typeof ws.url === 'string' && /^wss:/i.test(ws.url));
+  const transport = new FramedXmppTransport((frame) => ws.send(frame), { ...options, secure, onClose: () => ws.close(1000) });
   ws.addEventListener('message', (event) => {
     if (typeof event.data === 'string') transport.pushFrame(event.data);
     else transport.pushClosed('binary WebSocket message (RFC 7395 uses text frames)');

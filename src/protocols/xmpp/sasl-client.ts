@@ -50,6 +50,11 @@ export class XmppSASLInterface extends SASLInterface {
     this.#transport = transport;
   }
 
+  /** Whether the stream is secure: the transport's `secure` flag (TLS, or a `wss:` WebSocket). */
+  override get secure(): boolean {
+    return this.#transport.secure === true;
+  }
+
   /**
    * Send `<auth/>`.
    *

@@ -19,6 +19,12 @@ export interface XmppElementTransport {
   send(element: XmlElement): Promise<void>;
   /** The next top-level element the peer sent (a `<stream:error/>` included). */
   receive(): Promise<XmlElement>;
+  /**
+   * Whether the stream is protected from eavesdroppers (TLS, `wss:`).
+   * Absent means not known to be secure; {@link XmppSASLInterface.secure}
+   * reports it, and PLAIN checks it before sending a password.
+   */
+  readonly secure?: boolean;
 }
 
 /**

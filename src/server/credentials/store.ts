@@ -7,7 +7,9 @@ import { SASLError } from '../../core/errors.js';
 import { saslprep } from '../../core/saslprep.js';
 import type { HashName } from '../../crypto/hashes.js';
 import { parseScramCredential } from './formats.js';
-import { checkScramCredential, deriveScramCredentials, type ScramCredential } from './scram.js';
+import { checkScramCredential, deriveScramCredentials, requireHash, type ScramCredential } from './scram.js';
+import { iterationCountWarning } from '../../scram/iterations.js';
+import type { DEFAULT_MAX_ITERATION_COUNT } from '../../scram/iterations.js';
 
 /**
  * A source of user credentials. Implement it over your database, LDAP, ...;
@@ -44,6 +46,13 @@ export interface AddUserOptions {
   readonly hashes?: readonly HashName[];
   /** PBKDF2 iterations; default per hash, see {@link defaultIterationCount}. */
   readonly iterations?: number;
+  /**
+   * Called with a warning (text for people, no secret) when the iteration
+   * count is one that SCRAM clients refuse with their default options:
+   * above {@link DEFAULT_MAX_ITERATION_COUNT}, or below the hash's minimum.
+   * Default: `console.warn`. Pass `() => {}` to silence it.
+   */
+  readonly onWarning?: (warning: string) => void;
 }
 
 const ALL_HASHES: readonly HashName[] = ['SHA-1', 'SHA-256', 'SHA-512', 'SHA3-512'];
@@ -75,6 +84,11 @@ export class MemoryCredentialStore implements CredentialStore {
     const creds = await Promise.all(
       hashes.map((hash) => deriveScramCredentials(password, { hash, ...(options.iterations === undefined ? {} : { iterations: options.iterations }) })),
     );
+    const warn = options.onWarning ?? ((warning: string) => console.warn(`saslkit: ${warning}`));
+    for (const c of creds) {
+      const warning = iterationCountWarning(requireHash(c.hash), c.iterations);
+      if (warning !== null) warn(warning);
+    }
     this.#users.set(name, new Map(creds.map((c) => [c.hash, c])));
   }
 
