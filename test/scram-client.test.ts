@@ -281,16 +281,36 @@ describe('SCRAM client: exchanges checked against node:crypto', () => {
     expect((await run(scram(), srv, 'SCRAM-SHA-256')).state).toBe('success');
   });
 
-  it('uses random printable nonces of the configured length', async () => {
+  it('uses random nonces of the configured length, letters and digits only', async () => {
     for (const nonceLength of [undefined, 8, 64]) {
       const srv = server();
       await run(new SCRAM(() => ['user', PASSWORD], { nonceLength, enforceMinimumIterationCount: false }), srv, 'SCRAM-SHA-256');
       const nonce = /,r=(.*)$/.exec(srv.clientFirstBare!)![1]!;
       expect(nonce).toHaveLength(nonceLength ?? 24);
       expect(nonce).toMatch(/^[\x21-\x2b\x2d-\x7e]+$/);
+      expect(nonce).toMatch(/^[A-Za-z0-9]+$/);
     }
     expect(() => new SCRAM(() => ['u', 'p'], { nonceLength: 0 })).toThrow(SASLError);
     expect(() => new SCRAM(() => ['u', 'p'], { nonceLength: 1.5 })).toThrow(SASLError);
+  });
+
+  it('accepts any RFC 5802 nonce from the server: every printable character but comma', async () => {
+    // The whole `printable` set (0x21-0x7E less ','), in a few server nonces.
+    let printable = '';
+    for (let c = 0x21; c <= 0x7e; c++) if (c !== 0x2c) printable += String.fromCharCode(c);
+    for (const serverNonce of [printable, '"', '\\"=\'<>&', '~}|{`_^]']) {
+      const srv = server({ serverNonce });
+      expect((await run(scram(), srv, 'SCRAM-SHA-256')).state).toBe('success');
+      expect(srv.clientFinal).toContain(`,r=${CNONCE}${serverNonce},p=`);
+    }
+  });
+
+  it('sends any printable nonce a caller generates (generateNonce), quotes included', async () => {
+    let printable = '';
+    for (let c = 0x21; c <= 0x7e; c++) if (c !== 0x2c) printable += String.fromCharCode(c);
+    const srv = server();
+    expect((await run(scram({ generateNonce: () => printable }), srv, 'SCRAM-SHA-256')).state).toBe('success');
+    expect(srv.clientFirstBare).toBe(`n=user,r=${printable}`);
   });
 
   it('refuses a generated nonce that is not printable', async () => {

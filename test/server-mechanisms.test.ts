@@ -165,6 +165,33 @@ describe('server: RFC test vectors, server side byte for byte', () => {
   });
 });
 
+describe('server: SCRAM nonces (conservative in what it sends, liberal in what it accepts)', () => {
+  let printable = '';
+  for (let c = 0x21; c <= 0x7e; c++) if (c !== 0x2c) printable += String.fromCharCode(c);
+
+  it('appends letters and digits only to the client nonce, over many exchanges', async () => {
+    const credentials = new MemoryCredentialStore();
+    credentials.addCredentials('user', await deriveScramCredentials('pencil', { hash: 'SHA-256', iterations: 4096, salt: base64Decode('W22ZaJ0SNY7soEsUEjb6gQ==') }));
+    const server = new SASLServer({ mechanisms: [new SCRAMServer('SHA-256')], credentials });
+    for (let i = 0; i < 300; i++) {
+      const [first] = await feed(server.start('SCRAM-SHA-256', { secure: false }), ['n,,n=user,r=abc']);
+      const text = dec(first!.kind === 'failure' ? null : first!.data);
+      const m = /^r=abc([^,]*),s=/.exec(text);
+      expect(m, text).not.toBeNull();
+      expect(m![1]).toMatch(/^[A-Za-z0-9]{24}$/);
+    }
+  });
+
+  it('accepts a client nonce of any printable character but comma', async () => {
+    const server = await makeServer();
+    for (const nonce of [printable, '"', '\\"=\'', '<&>']) {
+      const intf = new LoopbackInterface(server, TLS, { initialResponse: true, successData: 'inline' });
+      await authenticate(intf, ['SCRAM-SHA-256'], [new SCRAM(() => ['user', 'pencil'], { generateNonce: () => nonce })]);
+      expect(intf.outcome?.authcid).toBe('user');
+    }
+  });
+});
+
 describe('server: PLAIN', () => {
   for (const mode of MODES.filter((m) => m.successData === 'inline')) {
     it(`authenticates against SCRAM verifiers (${mode.initialResponse ? 'IR' : 'no IR: empty challenge first'})`, async () => {
