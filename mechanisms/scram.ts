@@ -55,8 +55,8 @@ export interface SCRAMOptions {
    */
   readonly afterScramPlus?: boolean;
   /**
-   * Refuse iteration counts below the hash's minimum (4096 for SHA-1 and
-   * SHA-256, 10000 for SHA-512 and SHA3-512). Default true.
+   * Refuse iteration counts below {@link DEFAULT_MIN_ITERATION_COUNT} (4096,
+   * for every hash). Default true.
    */
   readonly enforceMinimumIterationCount?: boolean;
   /**
@@ -74,6 +74,23 @@ export interface SCRAMOptions {
    */
   readonly hashes?: readonly HashName[];
 }
+
+/**
+ * The smallest iteration count the SCRAM client accepts when
+ * {@link SCRAMOptions.enforceMinimumIterationCount} is on (the default): 4096,
+ * for every hash.
+ *
+ * 4096 is the floor RFC 5802 §5.1 (SHA-1) and RFC 7677 §4 (SHA-256) ask
+ * servers to announce at least. The SHA-512 drafts ask servers for 10000,
+ * and saslkit's own server uses that for new 512-bit verifiers
+ * (`defaultIterations`), but a client floor only guards against a server
+ * (or an attacker before the proof) that makes the proof cheap to crack:
+ * 4096 rounds of SHA-512 cost more than 4096 of SHA-256, which every client
+ * accepts. A higher floor for the stronger hash would only make clients
+ * refuse it: a stock Cyrus SASL server announces 4096 for every SCRAM, so a
+ * client picking SCRAM-SHA-512 would then fail, or fall to PLAIN.
+ */
+export const DEFAULT_MIN_ITERATION_COUNT = 4096;
 
 /** Default for {@link SCRAMOptions.maxIterationCount}. */
 export const DEFAULT_MAX_ITERATION_COUNT = 100_000;
@@ -203,8 +220,8 @@ async function runClient(
     if (salt.length === 0) malformed('salt is empty');
     const iterations = parsePositiveInteger(expectAttribute(attrs, 2, 'i', 'server-first-message'), 'iteration count');
     checkExtensions(attrs, 3, 'server-first-message');
-    if (options.enforceMinimumIterationCount && iterations < hash.minimumIterationCount) {
-      throw new SASLFailure(null, `SCRAM: iteration count ${iterations} is below the minimum of ${hash.minimumIterationCount} for ${hash.name}`);
+    if (options.enforceMinimumIterationCount && iterations < DEFAULT_MIN_ITERATION_COUNT) {
+      throw new SASLFailure(null, `SCRAM: iteration count ${iterations} is below the minimum of ${DEFAULT_MIN_ITERATION_COUNT} for ${hash.name}`);
     }
     if (iterations > options.maxIterationCount) {
       throw new SASLFailure(null, `SCRAM: iteration count ${iterations} exceeds the maximum of ${options.maxIterationCount}`);

@@ -12,6 +12,7 @@ import {
   SCRAMPLUS,
   authenticate,
   type ChannelBindingProvider,
+  DEFAULT_MIN_ITERATION_COUNT,
   type SCRAMOptions,
 } from '../src/index.js';
 import { ReferenceScramServer, NODE_HASH, referenceScramKeys, type ReferenceHash, type ReferenceScramOptions } from './helpers/scripted.js';
@@ -335,8 +336,8 @@ describe('SCRAM client: iteration count limits', () => {
   it.each([
     ['SHA-1', 4096],
     ['SHA-256', 4096],
-    ['SHA-512', 10000],
-    ['SHA3-512', 10000],
+    ['SHA-512', 4096],
+    ['SHA3-512', 4096],
   ] as const)('refuses SCRAM-%s below %i by default, and aborts', async (hash, minimum) => {
     const srv = server({ hash, iterations: minimum - 1 });
     const client = new SCRAM(() => ['user', PASSWORD], { generateNonce: () => CNONCE });
@@ -344,6 +345,22 @@ describe('SCRAM client: iteration count limits', () => {
     expect(err).toBeInstanceOf(SASLFailure);
     expect(err.text).toContain(`below the minimum of ${minimum} for ${hash}`);
     expect(srv.ops).toEqual(['initiate', 'abort']);
+  });
+
+  it('accepts 4096 for every hash by default, the 512-bit ones too (as a stock Cyrus SASL server announces)', async () => {
+    expect(DEFAULT_MIN_ITERATION_COUNT).toBe(4096);
+    for (const hash of ['SHA-1', 'SHA-256', 'SHA-512', 'SHA3-512'] as const) {
+      const srv = server({ hash, iterations: 4096, password: 'pencil' });
+      const client = new SCRAM(() => ['user', 'pencil'], { generateNonce: () => CNONCE });
+      expect((await run(client, srv, `SCRAM-${hash}`)).state).toBe('success');
+    }
+  });
+
+  it('with default options, logs in with SCRAM-SHA-512 at 4096 offered next to SCRAM-SHA-256 and PLAIN, never falling to PLAIN', async () => {
+    const srv = server({ hash: 'SHA-512', iterations: 4096, password: 'pencil' });
+    const mech = await authenticate(srv, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], [new SCRAM(() => ['user', 'pencil']), new PLAIN(() => ['user', 'pencil'])]);
+    expect(mech).toBe('SCRAM-SHA-512');
+    expect(srv.mechanism).toBe('SCRAM-SHA-512');
   });
 
   it('accepts a low count once the minimum is disabled', async () => {
