@@ -13,6 +13,12 @@
 // stdout lines are commentary. It does not flush stdout, so it runs under
 // `stdbuf -oL`. It cannot send additional data with success, so SCRAM's
 // server-final comes as a challenge answered with an empty response.
+//
+// And the other way: Cyrus `sasl-sample-client` -> saslkit server, in the
+// same line format (the client reads the mechanism list as `S:`, then its
+// password on the next stdin line, as getpass() falls back to stdin without
+// a terminal; it prints `Negotiation complete` when its side is done, which
+// for SCRAM means it verified saslkit's server signature).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -32,10 +38,12 @@ import {
   type NextStateTuple,
 } from '../src/index.js';
 import { ChildProcessLineTransport } from '../src/node/index.js';
+import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
 import { describeWithPeers } from './helpers/peers.js';
 
-const SAMPLE_SERVER = '/usr/sbin/sasl-sample-server';
-const SASLPASSWD = '/usr/sbin/saslpasswd2';
+const SAMPLE_SERVER = 'sasl-sample-server';
+const SAMPLE_CLIENT = 'sasl-sample-client';
+const SASLPASSWD = 'saslpasswd2';
 const USER = 'user';
 const PASSWORD = 'pencil';
 const REALM = 'example.test';
@@ -211,5 +219,81 @@ describeWithPeers('Cyrus SASL interop (sasl-sample-server over pipes)', ['stdbuf
     expect(err).toBeInstanceOf(AuthenticationFailure);
     expect((err as AuthenticationFailure).opaqueError).toBe('not-authorized');
     expect(intf.username).toBeNull();
+  }, TIMEOUT);
+});
+
+describeWithPeers('Cyrus SASL interop (sasl-sample-client -> saslkit server over pipes)', ['stdbuf', SAMPLE_CLIENT], () => {
+  const running = new Set<ChildProcessLineTransport>();
+  afterEach(async () => {
+    const all = [...running];
+    running.clear();
+    await Promise.all(all.map((c) => c.stop()));
+  });
+
+  async function serveSampleClient(mechanisms: string, password: string): Promise<{ outcome: AuthOutcome | null; clientDone: boolean; chose: string }> {
+    const credentials = new MemoryCredentialStore();
+    await credentials.addUser(USER, PASSWORD, { iterations: 4096 });
+    const server = new SASLServer({ mechanisms: [...scramServerMechanisms({ plus: false }), new PLAINServer()], credentials });
+    const child = ChildProcessLineTransport.spawn('stdbuf', ['-oL', SAMPLE_CLIENT, '-s', 'sample', '-a', USER, '-n', 'localhost'], {
+      env: { ...process.env, LC_ALL: 'C' },
+      readTimeoutMs: 15_000,
+      stopGraceMs: 2000,
+    });
+    running.add(child);
+    await child.writeLine(`S: ${base64Encode(utf8Encode(mechanisms))}`);
+    await child.writeLine(password);
+    const readC = async (): Promise<Uint8Array> => {
+      for (;;) {
+        const line = await child.readLine();
+        if (line === 'C:' || line.startsWith('C: ')) return base64Decode(line.slice(3).trim());
+      }
+    };
+    const first = await readC();
+    const nul = first.indexOf(0);
+    const chose = new TextDecoder().decode(nul < 0 ? first : first.subarray(0, nul));
+    const exchange = server.start(chose, { secure: true }, { successData: 'challenge' });
+    let result = await exchange.step(nul < 0 ? null : first.subarray(nul + 1));
+    while (result.kind === 'challenge') {
+      await child.writeLine(`S: ${base64Encode(result.data)}`);
+      result = await exchange.step(await readC());
+    }
+    let clientDone = false;
+    if (result.kind === 'success') {
+      // The client's side ends by itself: PLAIN at once, SCRAM after v=.
+      for (let i = 0; i < 20; i++) {
+        const line = await child.readLine();
+        if (line === 'Negotiation complete') {
+          clientDone = true;
+          break;
+        }
+      }
+    }
+    return { outcome: result.kind === 'success' ? result.outcome : null, clientDone, chose };
+  }
+
+  it('SCRAM-SHA-256: the Cyrus client verifies the saslkit server signature', async () => {
+    const r = await serveSampleClient('SCRAM-SHA-256', PASSWORD);
+    expect(r.chose).toBe('SCRAM-SHA-256');
+    expect(r.outcome?.authcid).toBe(USER);
+    expect(r.clientDone).toBe(true);
+  }, TIMEOUT);
+
+  it('SCRAM-SHA-512 at 4096 iterations', async () => {
+    const r = await serveSampleClient('SCRAM-SHA-512', PASSWORD);
+    expect(r.chose).toBe('SCRAM-SHA-512');
+    expect(r.outcome?.authcid).toBe(USER);
+    expect(r.clientDone).toBe(true);
+  }, TIMEOUT);
+
+  it('PLAIN', async () => {
+    const r = await serveSampleClient('PLAIN', PASSWORD);
+    expect(r.outcome?.authcid).toBe(USER);
+  }, TIMEOUT);
+
+  it('a wrong password is refused', async () => {
+    for (const mech of ['SCRAM-SHA-256', 'PLAIN']) {
+      const r = await serveSampleClient(mech, 'wrong');
+      expect(r.outcome).toBeNull();
+    }
   }, TIMEOUT);
 });
