@@ -155,7 +155,7 @@ describeWithPeers('IMAP Node helpers', ['openssl'], () => {
         s.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n');
         s.on('data', (d: Buffer) => {
           const text = d.toString();
-          if (text.startsWith('A1 ')) s.write('+ this is not base64!\r\n');
+          if (text.startsWith('A1 ')) s.write('+ Ready, this is not base64!\r\n');
           else if (text.startsWith('*')) s.write('A1 BAD cancelled\r\n');
           void received;
         });
@@ -166,6 +166,29 @@ describeWithPeers('IMAP Node helpers', ['openssl'], () => {
         const err = await rejection(sm.initiate('PLAIN', utf8Encode('\0u\0p')));
         expect(err).toBeInstanceOf(SASLFailure);
         expect(f.received).toContain('*');
+      } finally {
+        session.close();
+      }
+    });
+
+    it.each([
+      ['+ dj1zaWc= trailing words', 'v=sig'],
+      ['+ dj1zaWc=\tand a tab', 'v=sig'],
+      ['+  dj1zaWc=', 'v=sig'],
+      ['+ dj1zaWc= ', 'v=sig'],
+      ['+ ', ''],
+      ['+', ''],
+    ])('takes the base64 token of the continuation %j', async (line, data) => {
+      const f = await fake((s) => {
+        s.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] hi\r\n');
+        s.on('data', (d: Buffer) => {
+          if (d.toString().startsWith('A1 ')) s.write(`${line}\r\n`);
+        });
+      });
+      const session = await connectTo(f.port);
+      try {
+        const sm = new SASLStateMachine(new ImapSASLInterface(session.channel));
+        expect(await sm.initiate('SCRAM-SHA-256', utf8Encode('n,,n=u,r=abc'))).toEqual(['challenge', utf8Encode(data)]);
       } finally {
         session.close();
       }

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { base64Decode, base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
+import { base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
+import { decodeChallengeText } from '../challenge-text.js';
 import { SASLError, SASLFailure } from '../../core/errors.js';
 import { SASLInterface } from '../../core/interface.js';
 import type { NextStateTuple } from '../../core/state.js';
@@ -171,7 +172,7 @@ export class ImapSASLInterface extends SASLInterface {
       if (response.kind === 'continuation') {
         let data: Uint8Array;
         try {
-          data = base64Decode(response.text.trim(), 'IMAP challenge');
+          data = decodeChallengeText(response.text, 'IMAP challenge');
         } catch {
           await this.abort();
           throw new SASLFailure(null, `IMAP: the server's challenge is not base64: ${quoteImapText(response.text)}`);

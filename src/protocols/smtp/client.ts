@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { base64Decode, base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
+import { base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
+import { decodeChallengeText } from '../challenge-text.js';
 import { SASLError, SASLFailure } from '../../core/errors.js';
 import { peerText } from '../../core/peer-text.js';
 import { SASLInterface } from '../../core/interface.js';
@@ -266,7 +267,7 @@ export class SmtpSASLInterface extends SASLInterface {
     if (reply.code !== 334) return this.#finish(reply);
     if (reply.lines.length !== 1) throw new SmtpProtocolError('a 334 challenge must be one line');
     try {
-      return ['challenge', base64Decode(reply.lines[0]!.trim(), 'SMTP challenge')];
+      return ['challenge', decodeChallengeText(reply.lines[0]!, 'SMTP challenge')];
     } catch (err) {
       // The server still waits for an answer: cancel before reporting.
       await this.#abortQuietly();

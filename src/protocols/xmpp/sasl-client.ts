@@ -111,7 +111,7 @@ export class XmppSASLInterface extends SASLInterface {
       case 'challenge': {
         let data: Uint8Array | null;
         try {
-          data = decodeSaslPayload(reply, 'SASL challenge');
+          data = decodeSaslPayload(reply, 'SASL challenge', { spaced: true });
         } catch (err) {
           // The server still waits for an answer: cancel before reporting.
           await this.#abortQuietly();
@@ -121,7 +121,7 @@ export class XmppSASLInterface extends SASLInterface {
       }
       case 'success': {
         this.#inExchange = false;
-        return ['success', decodeSaslPayload(reply, 'SASL success data')];
+        return ['success', decodeSaslPayload(reply, 'SASL success data', { spaced: true })];
       }
       case 'failure':
         this.#inExchange = false;
