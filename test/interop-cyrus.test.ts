@@ -222,7 +222,7 @@ describeWithPeers('Cyrus SASL interop (sasl-sample-server over pipes)', ['stdbuf
   }, TIMEOUT);
 });
 
-describeWithPeers('Cyrus SASL interop (sasl-sample-client -> saslkit server over pipes)', ['stdbuf', SAMPLE_CLIENT], () => {
+describeWithPeers('Cyrus SASL interop (sasl-sample-client -> saslkit server over pipes)', ['setsid', 'stdbuf', SAMPLE_CLIENT], () => {
   const running = new Set<ChildProcessLineTransport>();
   afterEach(async () => {
     const all = [...running];
@@ -234,7 +234,9 @@ describeWithPeers('Cyrus SASL interop (sasl-sample-client -> saslkit server over
     const credentials = new MemoryCredentialStore();
     await credentials.addUser(USER, PASSWORD, { iterations: 4096 });
     const server = new SASLServer({ mechanisms: [...scramServerMechanisms({ plus: false }), new PLAINServer()], credentials });
-    const child = ChildProcessLineTransport.spawn('stdbuf', ['-oL', SAMPLE_CLIENT, '-s', 'sample', '-a', USER, '-n', 'localhost'], {
+    // setsid: no controlling terminal, so getpass() reads the password from
+    // stdin instead of prompting on the terminal of whoever runs the tests.
+    const child = ChildProcessLineTransport.spawn('setsid', ['-w', 'stdbuf', '-oL', SAMPLE_CLIENT, '-s', 'sample', '-a', USER, '-n', 'localhost'], {
       env: { ...process.env, LC_ALL: 'C' },
       readTimeoutMs: 15_000,
       stopGraceMs: 2000,
