@@ -1,6 +1,7 @@
 // The SCRAM / SCRAM-PLUS client against an independent SCRAM server computed
 // with node:crypto (test/helpers/scripted.ts), and every rejection path.
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AuthenticationFailure,
@@ -304,6 +305,17 @@ describe('SCRAM client: exchanges checked against node:crypto', () => {
       expect((await run(scram(), srv, 'SCRAM-SHA-256')).state).toBe('success');
       expect(srv.clientFinal).toContain(`,r=${CNONCE}${serverNonce},p=`);
     }
+  });
+
+  it('property: any server nonce of printable characters but comma is accepted', async () => {
+    const printableChar = fc.integer({ min: 0x21, max: 0x7e }).filter((c) => c !== 0x2c).map((c) => String.fromCharCode(c));
+    await fc.assert(
+      fc.asyncProperty(fc.array(printableChar, { minLength: 1, maxLength: 64 }).map((a) => a.join('')), async (serverNonce) => {
+        const srv = server({ serverNonce });
+        return (await run(scram(), srv, 'SCRAM-SHA-256')).state === 'success';
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('sends any printable nonce a caller generates (generateNonce), quotes included', async () => {
