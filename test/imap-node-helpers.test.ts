@@ -194,6 +194,36 @@ describeWithPeers('IMAP Node helpers', ['openssl'], () => {
       }
     });
 
+    it('without SASL-IR, a first continuation that is not base64 (+ Ready ...) is the go-ahead for the initial response', async () => {
+      for (const line of ['+ Ready for additional command text', '+ ', '+']) {
+        const f = await fake((s) => {
+          s.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n');
+          let authTag = '';
+          s.on('data', (d: Buffer) => {
+            for (const text of d.toString().split('\r\n').filter(Boolean)) {
+              const m = /^(\S+) (\S+)/.exec(text);
+              if (m && m[2]!.toUpperCase() === 'AUTHENTICATE') {
+                authTag = m[1]!;
+                s.write(`${line}\r\n`);
+              } else if (m && m[2]!.toUpperCase() === 'CAPABILITY') {
+                s.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${m[1]} OK done\r\n`);
+              } else {
+                s.write(`${authTag} OK done\r\n`);
+              }
+            }
+          });
+        });
+        const session = await connectTo(f.port);
+        try {
+          const sm = new SASLStateMachine(new ImapSASLInterface(session.channel));
+          expect(await sm.initiate('PLAIN', utf8Encode('\0u\0p')), line).toEqual(['success', null]);
+          expect(f.received).toContain(Buffer.from('\0u\0p').toString('base64'));
+        } finally {
+          session.close();
+        }
+      }
+    });
+
     it('a flood of untagged responses is bounded', async () => {
       const f = await fake((s) => {
         s.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n');

@@ -101,6 +101,15 @@ describe('SmtpSASLInterface', () => {
     expect(t.written).toEqual(['AUTH PLAIN', '*']);
   });
 
+  it('reads a 334 whose text is not base64 as the empty "go ahead" when the initial response is due', async () => {
+    for (const line of ['334 Go ahead', '334 ', '334', '334 = ']) {
+      const { t, intf } = await authWith([line, '235 2.7.0 ok'], { maxCommandLength: 64 });
+      const ir = new Uint8Array(100).fill(65);
+      expect(await intf.initiate('PLAIN', ir), line).toEqual(['success', null]);
+      expect(t.written).toEqual(['AUTH PLAIN', base64Encode(ir)]);
+    }
+  });
+
   it('decodes 334 challenges, sends empty responses as empty lines', async () => {
     const { t, intf } = await authWith(['334 ', '334 dj1zaWc=', '235 ok']);
     expect(await intf.initiate('SCRAM-SHA-256')).toEqual(['challenge', new Uint8Array(0)]);

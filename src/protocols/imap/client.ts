@@ -103,7 +103,9 @@ export class ImapSASLInterface extends SASLInterface {
     let command = `AUTHENTICATE ${mechanism}`;
     if (withIR) command += ` ${initial.length === 0 ? '=' : base64Encode(initial)}`;
     await this.#channel.send(tag, command);
-    const reply = await this.#read();
+    // Without SASL-IR the first continuation only says "go ahead": text in it
+    // that is not base64 (`+ Ready`) is read as the empty challenge it stands for.
+    const reply = await this.#read(initial !== null && !withIR);
     if (initial === null || withIR || reply[0] !== 'challenge') return reply;
     // No SASL-IR: the server must first send an empty challenge, answered with
     // the initial response (RFC 4422 §4, 3.).
@@ -148,8 +150,13 @@ export class ImapSASLInterface extends SASLInterface {
     throw new ImapProtocolError('no tagged response to a cancelled AUTHENTICATE');
   }
 
-  /** Read until a continuation (challenge) or this command's tagged response. */
-  async #read(): Promise<NextStateTuple> {
+  /**
+   * Read until a continuation (challenge) or this command's tagged response.
+   *
+   * @param goAhead - the continuation can only mean "send your initial
+   *   response": text that is not base64 is read as an empty challenge
+   */
+  async #read(goAhead = false): Promise<NextStateTuple> {
     const tag = this.#tag!;
     for (let seen = 0; ; seen++) {
       let response;
@@ -174,6 +181,7 @@ export class ImapSASLInterface extends SASLInterface {
         try {
           data = decodeChallengeText(response.text, 'IMAP challenge');
         } catch {
+          if (goAhead) return ['challenge', new Uint8Array(0)];
           await this.abort();
           throw new SASLFailure(null, `IMAP: the server's challenge is not base64: ${quoteImapText(response.text)}`);
         }

@@ -223,7 +223,9 @@ export class SmtpSASLInterface extends SASLInterface {
         // response after the server's empty challenge instead.
         const reply = await this.#client.command(`AUTH ${name}`);
         if (reply.code !== 334) return this.#finish(reply);
-        if (reply.lines.length !== 1 || reply.lines[0] !== '') {
+        // This 334 only says "go ahead": text that is not base64 (`334 Go
+        // ahead`) stands for the empty challenge; real data is refused.
+        if (reply.lines.length !== 1 || !isGoAhead(reply.lines[0]!)) {
           await this.#abortQuietly();
           throw new SASLFailure(null, 'server sent a non-empty challenge where an empty one was due');
         }
@@ -290,5 +292,14 @@ export class SmtpSASLInterface extends SASLInterface {
     } catch {
       // the original error is the one worth reporting
     }
+  }
+}
+
+/** Is the text of a 334 empty as a challenge: no base64 data (none, or words that are not base64)? */
+function isGoAhead(text: string): boolean {
+  try {
+    return decodeChallengeText(text, 'SMTP challenge').length === 0;
+  } catch {
+    return true;
   }
 }
