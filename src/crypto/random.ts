@@ -35,9 +35,10 @@ export function randomBytes(length: number): Uint8Array {
 const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
- * Make a nonce of `length` characters drawn uniformly from
- * the 62 ASCII letters and digits (a subset of RFC 5802's `printable`, which
- * every peer must accept, and which some misread beyond letters and digits), by rejection sampling over `crypto.getRandomValues` bytes.
+ * Make a nonce of `length` characters drawn uniformly from the 62 ASCII
+ * letters and digits, by rejection sampling over `crypto.getRandomValues`
+ * bytes. They are a subset of RFC 5802's `printable`, which every peer must
+ * accept, and the part of it no peer misreads.
  *
  * @param length - number of characters, an integer from 1 to 1024
  * @returns the nonce

@@ -60,8 +60,8 @@ export interface AuthorizationRequest extends AuthIdentity {
   /**
    * True when `authzid` is `null` or names the client itself: the user name
    * it denotes in the protocol ({@link AuthzidOf}; in IMAP and SMTP the
-   * authzid itself) equals the authcid after SASLprep ({@link sameIdentity}). An authorizer that lets users act only as
-   * themselves needs nothing else.
+   * authzid itself) equals the authcid after SASLprep ({@link sameIdentity}).
+   * An authorizer that lets users act only as themselves needs nothing else.
    */
   readonly authzidIsSelf: boolean;
 }
