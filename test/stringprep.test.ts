@@ -9,7 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { ANONYMOUS, SASLFailure, saslprep } from '../src/index.js';
 import { ANONYMOUSServer, MemoryCredentialStore, SASLServer } from '../src/server/index.js';
 import { checkTraceToken } from '../mechanisms/anonymous.js';
-import { StringprepViolation, inRanges, saslprepProfile, stringprepTables, traceProfile, type Ranges } from '../src/core/stringprep.js';
+import { StringprepViolation, decodeRanges, inRanges, saslprepProfile, stringprepTables, traceProfile, type Ranges } from '../src/core/stringprep.js';
+import { saslprepBackend as packageBackend } from '../src/core/saslprep-backend.js';
+import { PROHIBITED } from '../src/core/saslprep-tables.js';
 import { describeWithPeers } from './helpers/peers.js';
 import { feed } from './helpers/server.js';
 
@@ -114,6 +116,17 @@ describe('SASLprep profile of the stringprep module: RFC 4013 §3 examples', () 
     else expect(saslprepProfile(input, false)).toBe(expected);
   });
 
+  it('refuses C.4\'s U+FFFFE and U+FFFFF in both backends, though the saslprep package data lacks them', () => {
+    for (const v of ['\u{ffffe}', 'a\u{fffff}b', '\u{ffffe}\u0627']) {
+      for (const allowUnassigned of [false, true]) {
+        expect(verdict(() => saslprepProfile(v, allowUnassigned))).toBe('prohibited');
+        expect(() => packageBackend(v, allowUnassigned)).toThrow('Prohibited character');
+        expect(() => saslprep(v, { allowUnassigned })).toThrow(SASLFailure);
+      }
+    }
+    expect(inRanges(decodeRanges(PROHIBITED), 0xffffe)).toBe(false); // the package's own set
+  });
+
   it('refuses unassigned code points for stored strings, accepts them for queries', () => {
     expect(verdict(() => saslprepProfile('a\u0221', false))).toBe('unassigned');
     expect(saslprepProfile('a\u0221', true)).toBe('a\u0221');
@@ -123,10 +136,13 @@ describe('SASLprep profile of the stringprep module: RFC 4013 §3 examples', () 
 describe('stringprep tables: properties', () => {
   const t = stringprepTables();
 
-  it('trace prohibits exactly what SASLprep prohibits less C.1.2 and C.7 (U+2FF0..U+2FFB), plus C.4\'s U+FFFFE..U+FFFFF (missing from the package data)', () => {
+  it('SASLprep prohibits the package set plus C.4\'s U+FFFFE..U+FFFFF; trace prohibits that less C.1.2 and C.7 (U+2FF0..U+2FFB)', () => {
     const c7 = (cp: number) => cp >= 0x2ff0 && cp <= 0x2ffb;
+    const pkg = decodeRanges(PROHIBITED);
     for (let cp = 0; cp <= MAX_CP; cp++) {
-      const want = (inRanges(t.saslprepProhibited, cp) && !inRanges(t.nonAsciiSpace, cp) && !c7(cp)) || cp === 0xffffe || cp === 0xfffff;
+      const sasl = inRanges(pkg, cp) || cp === 0xffffe || cp === 0xfffff;
+      if (inRanges(t.saslprepProhibited, cp) !== sasl) expect.fail(`U+${cp.toString(16)}: SASLprep prohibited should be ${sasl}`);
+      const want = sasl && !inRanges(t.nonAsciiSpace, cp) && !c7(cp);
       if (inRanges(t.traceProhibited, cp) !== want) expect.fail(`U+${cp.toString(16)}: trace prohibited should be ${want}`);
     }
   });

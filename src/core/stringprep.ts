@@ -7,8 +7,9 @@
  *
  * The tables are saslprep-tables.ts, generated from the `saslprep` package's
  * data by scripts/gen-saslprep-tables.mjs: RFC 3454 A.1, B.1, C.1.2, the
- * union SASLprep prohibits (C.1.2, C.2.1, C.2.2, C.3 to C.9), D.1 and D.2.
- * The trace profile prohibits that union less C.1.2 and C.7, which it allows.
+ * union SASLprep prohibits (C.1.2, C.2.1, C.2.2, C.3 to C.9; plus U+FFFFE and
+ * U+FFFFF of C.4, which the package's data lacks), D.1 and D.2. The trace
+ * profile prohibits that union less C.1.2 and C.7, which it allows.
  * Nothing here imports `node:*`, so it runs in browsers.
  *
  * @module
@@ -91,10 +92,11 @@ const C7: readonly (readonly [number, number])[] = [[0x2ff0, 0x2ffb]];
 
 /**
  * RFC 3454 C.4 lists the non-characters U+FFFFE and U+FFFFF, which the
- * `saslprep` package's data (and so PROHIBITED) lacks. The trace profile
- * follows the RFC; the SASLprep profile keeps agreeing with the package.
+ * `saslprep` package's data (and so PROHIBITED) lacks: both profiles add
+ * them back (saslprep-backend.ts refuses them before calling the package).
+ * @internal
  */
-const C4_MISSING_FROM_PACKAGE: readonly (readonly [number, number])[] = [[0xffffe, 0xfffff]];
+export const C4_MISSING_FROM_PACKAGE: readonly (readonly [number, number])[] = [[0xffffe, 0xfffff]];
 
 /** The decoded tables. @internal */
 export interface StringprepTables {
@@ -122,7 +124,7 @@ let tables: StringprepTables | undefined;
 export function stringprepTables(): StringprepTables {
   if (tables === undefined) {
     const nonAsciiSpace = decodeRanges(NON_ASCII_SPACE);
-    const saslprepProhibited = decodeRanges(PROHIBITED);
+    const saslprepProhibited = addRanges(decodeRanges(PROHIBITED), C4_MISSING_FROM_PACKAGE);
     const c12: [number, number][] = [];
     for (let i = 0; i < nonAsciiSpace.length; i += 2) c12.push([nonAsciiSpace[i]!, nonAsciiSpace[i + 1]!]);
     const minus = [...c12, ...C7].sort((x, y) => x[0] - y[0]);
@@ -131,7 +133,7 @@ export function stringprepTables(): StringprepTables {
       mappedToNothing: decodeRanges(MAPPED_TO_NOTHING),
       nonAsciiSpace,
       saslprepProhibited,
-      traceProhibited: addRanges(subtractRanges(saslprepProhibited, minus), C4_MISSING_FROM_PACKAGE),
+      traceProhibited: subtractRanges(saslprepProhibited, minus),
       randAL: decodeRanges(BIDI_RAND_AL),
       l: decodeRanges(BIDI_L),
     };
@@ -214,8 +216,9 @@ function checkBidi(codePoints: readonly number[], t: StringprepTables): void {
  * The SASLprep profile (RFC 4013 §2) over the tables: map non-ASCII spaces
  * to SPACE and drop B.1, normalise to NFKC, refuse prohibited output,
  * unassigned code points (unless allowed) and bad bidirectional text. It
- * agrees with the `saslprep` package on every input (test/saslprep.test.ts),
- * and is the browser backend of `saslprep()`.
+ * agrees with saslprep-backend.ts (the `saslprep` package, corrected for
+ * C.4's U+FFFFE/U+FFFFF) on every input (test/saslprep.test.ts), and is the
+ * browser backend of `saslprep()`.
  *
  * @param value - the string to prepare
  * @param allowUnassigned - accept code points unassigned in Unicode 3.2 (queries)
