@@ -1,6 +1,6 @@
 // The stringprep module (src/core/stringprep.ts): one set of RFC 3454 tables,
-// two profiles, SASLprep (RFC 4013) and trace (RFC 4505 §3). The trace
-// profile's tables and verdicts are checked against an independent oracle,
+// two profiles, SASLprep (RFC 4013) and trace (RFC 4505 §3). Every table and
+// the trace profile's verdicts are checked against an independent oracle,
 // Python's stdlib `stringprep` module (Unicode 3.2 data), code point by code
 // point and on generated strings.
 import { spawnSync } from 'node:child_process';
@@ -200,7 +200,13 @@ def trace(s):
         if not (T.in_table_d1(cps[0]) and T.in_table_d1(cps[-1])): return 'bidi'
     return 'ok'
 req = json.load(sys.stdin)
+def sasl(c):
+    return T.in_table_c12(c) or T.in_table_c7(c) or prohibited(c)
 print(json.dumps({
+  'sasl': ranges(sasl),
+  'a1': ranges(T.in_table_a1),
+  'b1': ranges(T.in_table_b1),
+  'c12': ranges(T.in_table_c12),
   'prohibited': ranges(prohibited),
   'randAL': ranges(T.in_table_d1),
   'l': ranges(T.in_table_d2),
@@ -236,7 +242,9 @@ describeWithPeers('trace profile against Python stdlib stringprep (independent o
     maxBuffer: 64 * 1024 * 1024,
   });
   const oracle =
-    run.status === 0 ? (JSON.parse(run.stdout) as { prohibited: [number, number][]; randAL: [number, number][]; l: [number, number][]; verdicts: string[] }) : null;
+    run.status === 0
+      ? (JSON.parse(run.stdout) as Record<'sasl' | 'a1' | 'b1' | 'c12' | 'prohibited' | 'randAL' | 'l', [number, number][]> & { verdicts: string[] })
+      : null;
 
   it('ran', () => {
     expect(run.status, run.stderr).toBe(0);
@@ -244,6 +252,13 @@ describeWithPeers('trace profile against Python stdlib stringprep (independent o
 
   it('prohibited set equals C.2.1 ∪ C.2.2 ∪ C.3 ∪ C.4 ∪ C.5 ∪ C.6 ∪ C.8 ∪ C.9, over all of Unicode', () => {
     expect(rangesToPairs(t.traceProhibited)).toEqual(oracle!.prohibited);
+  });
+
+  it('the SASLprep tables equal Python’s: prohibited (C.1.2, C.2.1 to C.9), A.1, B.1, C.1.2', () => {
+    expect(rangesToPairs(t.saslprepProhibited)).toEqual(oracle!.sasl);
+    expect(rangesToPairs(t.unassigned)).toEqual(oracle!.a1);
+    expect(rangesToPairs(t.mappedToNothing)).toEqual(oracle!.b1);
+    expect(rangesToPairs(t.nonAsciiSpace)).toEqual(oracle!.c12);
   });
 
   it('RandALCat (D.1) and LCat (D.2) equal Python’s tables', () => {
