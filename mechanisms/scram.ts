@@ -39,7 +39,7 @@ import {
   parsePositiveInteger,
 } from '../src/scram/attributes.js';
 import { clientKeyOf, saltPassword, serverKeyOf } from '../src/scram/keys.js';
-import { DEFAULT_MAX_ITERATION_COUNT } from '../src/scram/iterations.js';
+import { DEFAULT_MAX_ITERATION_COUNT, DEFAULT_MIN_ITERATION_COUNT } from '../src/scram/iterations.js';
 import { isSASLCondition, type SASLCondition } from '../src/core/conditions.js';
 import { unescapeSaslname } from '../src/scram/attributes.js';
 import { challenge, failure, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
@@ -60,8 +60,8 @@ export interface SCRAMOptions {
    */
   readonly afterScramPlus?: boolean;
   /**
-   * Refuse iteration counts below the hash's minimum (4096 for SHA-1 and
-   * SHA-256, 10000 for SHA-512 and SHA3-512). Default true.
+   * Refuse iteration counts below {@link DEFAULT_MIN_ITERATION_COUNT} (4096,
+   * for every hash). Default true.
    */
   readonly enforceMinimumIterationCount?: boolean;
   /**
@@ -80,7 +80,7 @@ export interface SCRAMOptions {
   readonly hashes?: readonly HashName[];
 }
 
-export { DEFAULT_MAX_ITERATION_COUNT } from '../src/scram/iterations.js';
+export { DEFAULT_MAX_ITERATION_COUNT, DEFAULT_MIN_ITERATION_COUNT } from '../src/scram/iterations.js';
 
 interface ResolvedOptions {
   readonly authzid: string | null;
@@ -202,8 +202,8 @@ async function runClient(
     if (salt.length === 0) malformed('salt is empty');
     const iterations = parsePositiveInteger(expectAttribute(attrs, 2, 'i', 'server-first-message'), 'iteration count');
     checkExtensions(attrs, 3, 'server-first-message');
-    if (options.enforceMinimumIterationCount && iterations < hash.minimumIterationCount) {
-      throw new SASLFailure(null, `SCRAM: iteration count ${iterations} is below the minimum of ${hash.minimumIterationCount} for ${hash.name}`);
+    if (options.enforceMinimumIterationCount && iterations < DEFAULT_MIN_ITERATION_COUNT) {
+      throw new SASLFailure(null, `SCRAM: iteration count ${iterations} is below the minimum of ${DEFAULT_MIN_ITERATION_COUNT} for ${hash.name}`);
     }
     if (iterations > options.maxIterationCount) {
       throw new SASLFailure(

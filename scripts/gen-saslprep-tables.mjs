@@ -1,7 +1,8 @@
 // Generates src/core/saslprep-tables.ts: the six code-point sets of SASLprep
 // (RFC 4013 over RFC 3454's tables) as compact sorted range lists, taken from
 // the `saslprep` package's own `code-points.mem`, so the browser backend
-// (src/core/saslprep-backend.browser.ts) judges every code point exactly as
+// (src/core/saslprep-backend.browser.ts, via the stringprep module src/core/stringprep.ts,
+// which also derives the trace profile's tables from them) judges every code point exactly as
 // the package does, without reading a file or building 1.2M-entry Sets.
 //
 //   node scripts/gen-saslprep-tables.mjs           write the file
@@ -93,7 +94,7 @@ const text = [
   ' * Each set is a string of comma-separated base-36 numbers, two per range of',
   ' * consecutive code points, in ascending order: the gap from the end of the',
   ' * previous range (exclusive; from 0 for the first), then the range length',
-  ' * minus one. `decodeRanges` in saslprep-backend.browser.ts reads them.',
+  ' * minus one. `decodeRanges` in stringprep.ts reads them.',
   ' *',
   ' * @module',
   ' * @internal',

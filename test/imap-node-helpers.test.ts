@@ -155,7 +155,7 @@ describeWithPeers('IMAP Node helpers', ['openssl'], () => {
         s.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] hi\r\n');
         s.on('data', (d: Buffer) => {
           const text = d.toString();
-          if (text.startsWith('A1 ')) s.write('+ this is not base64!\r\n');
+          if (text.startsWith('A1 ')) s.write('+ Ready, this is not base64!\r\n');
           else if (text.startsWith('*')) s.write('A1 BAD cancelled\r\n');
           void received;
         });
@@ -168,6 +168,59 @@ describeWithPeers('IMAP Node helpers', ['openssl'], () => {
         expect(f.received).toContain('*');
       } finally {
         session.close();
+      }
+    });
+
+    it.each([
+      ['+ dj1zaWc= trailing words', 'v=sig'],
+      ['+ dj1zaWc=\tand a tab', 'v=sig'],
+      ['+  dj1zaWc=', 'v=sig'],
+      ['+ dj1zaWc= ', 'v=sig'],
+      ['+ ', ''],
+      ['+', ''],
+    ])('takes the base64 token of the continuation %j', async (line, data) => {
+      const f = await fake((s) => {
+        s.write('* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=SCRAM-SHA-256] hi\r\n');
+        s.on('data', (d: Buffer) => {
+          if (d.toString().startsWith('A1 ')) s.write(`${line}\r\n`);
+        });
+      });
+      const session = await connectTo(f.port);
+      try {
+        const sm = new SASLStateMachine(new ImapSASLInterface(session.channel));
+        expect(await sm.initiate('SCRAM-SHA-256', utf8Encode('n,,n=u,r=abc'))).toEqual(['challenge', utf8Encode(data)]);
+      } finally {
+        session.close();
+      }
+    });
+
+    it('without SASL-IR, a first continuation that is not base64 (+ Ready ...) is the go-ahead for the initial response', async () => {
+      for (const line of ['+ Ready for additional command text', '+ ', '+']) {
+        const f = await fake((s) => {
+          s.write('* OK [CAPABILITY IMAP4rev1 AUTH=PLAIN] hi\r\n');
+          let authTag = '';
+          s.on('data', (d: Buffer) => {
+            for (const text of d.toString().split('\r\n').filter(Boolean)) {
+              const m = /^(\S+) (\S+)/.exec(text);
+              if (m && m[2]!.toUpperCase() === 'AUTHENTICATE') {
+                authTag = m[1]!;
+                s.write(`${line}\r\n`);
+              } else if (m && m[2]!.toUpperCase() === 'CAPABILITY') {
+                s.write(`* CAPABILITY IMAP4rev1 AUTH=PLAIN\r\n${m[1]} OK done\r\n`);
+              } else {
+                s.write(`${authTag} OK done\r\n`);
+              }
+            }
+          });
+        });
+        const session = await connectTo(f.port);
+        try {
+          const sm = new SASLStateMachine(new ImapSASLInterface(session.channel));
+          expect(await sm.initiate('PLAIN', utf8Encode('\0u\0p')), line).toEqual(['success', null]);
+          expect(f.received).toContain(Buffer.from('\0u\0p').toString('base64'));
+        } finally {
+          session.close();
+        }
       }
     });
 

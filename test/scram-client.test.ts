@@ -1,6 +1,7 @@
 // The SCRAM / SCRAM-PLUS client against an independent SCRAM server computed
 // with node:crypto (test/helpers/scripted.ts), and every rejection path.
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   AuthenticationFailure,
@@ -12,7 +13,10 @@ import {
   SCRAMPLUS,
   authenticate,
   type ChannelBindingProvider,
-  type SCRAMOptions, runMechanism } from '../src/index.js';
+  DEFAULT_MIN_ITERATION_COUNT,
+  type SCRAMOptions,
+  runMechanism,
+} from '../src/index.js';
 import { ReferenceScramServer, NODE_HASH, referenceScramKeys, type ReferenceHash, type ReferenceScramOptions } from './helpers/scripted.js';
 import { rejection as rejectionOf } from './helpers/errors.js';
 
@@ -280,16 +284,47 @@ describe('SCRAM client: exchanges checked against node:crypto', () => {
     expect((await run(scram(), srv, 'SCRAM-SHA-256')).state).toBe('success');
   });
 
-  it('uses random printable nonces of the configured length', async () => {
+  it('uses random nonces of the configured length, letters and digits only', async () => {
     for (const nonceLength of [undefined, 8, 64]) {
       const srv = server();
       await run(new SCRAM(() => ['user', PASSWORD], { nonceLength, enforceMinimumIterationCount: false }), srv, 'SCRAM-SHA-256');
       const nonce = /,r=(.*)$/.exec(srv.clientFirstBare!)![1]!;
       expect(nonce).toHaveLength(nonceLength ?? 24);
       expect(nonce).toMatch(/^[\x21-\x2b\x2d-\x7e]+$/);
+      expect(nonce).toMatch(/^[A-Za-z0-9]+$/);
     }
     expect(() => new SCRAM(() => ['u', 'p'], { nonceLength: 0 })).toThrow(SASLError);
     expect(() => new SCRAM(() => ['u', 'p'], { nonceLength: 1.5 })).toThrow(SASLError);
+  });
+
+  it('accepts any RFC 5802 nonce from the server: every printable character but comma', async () => {
+    // The whole `printable` set (0x21-0x7E less ','), in a few server nonces.
+    let printable = '';
+    for (let c = 0x21; c <= 0x7e; c++) if (c !== 0x2c) printable += String.fromCharCode(c);
+    for (const serverNonce of [printable, '"', '\\"=\'<>&', '~}|{`_^]']) {
+      const srv = server({ serverNonce });
+      expect((await run(scram(), srv, 'SCRAM-SHA-256')).state).toBe('success');
+      expect(srv.clientFinal).toContain(`,r=${CNONCE}${serverNonce},p=`);
+    }
+  });
+
+  it('property: any server nonce of printable characters but comma is accepted', async () => {
+    const printableChar = fc.integer({ min: 0x21, max: 0x7e }).filter((c) => c !== 0x2c).map((c) => String.fromCharCode(c));
+    await fc.assert(
+      fc.asyncProperty(fc.array(printableChar, { minLength: 1, maxLength: 64 }).map((a) => a.join('')), async (serverNonce) => {
+        const srv = server({ serverNonce });
+        return (await run(scram(), srv, 'SCRAM-SHA-256')).state === 'success';
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('sends any printable nonce a caller generates (generateNonce), quotes included', async () => {
+    let printable = '';
+    for (let c = 0x21; c <= 0x7e; c++) if (c !== 0x2c) printable += String.fromCharCode(c);
+    const srv = server();
+    expect((await run(scram({ generateNonce: () => printable }), srv, 'SCRAM-SHA-256')).state).toBe('success');
+    expect(srv.clientFirstBare).toBe(`n=user,r=${printable}`);
   });
 
   it('refuses a generated nonce that is not printable', async () => {
@@ -314,8 +349,8 @@ describe('SCRAM client: iteration count limits', () => {
   it.each([
     ['SHA-1', 4096],
     ['SHA-256', 4096],
-    ['SHA-512', 10000],
-    ['SHA3-512', 10000],
+    ['SHA-512', 4096],
+    ['SHA3-512', 4096],
   ] as const)('refuses SCRAM-%s below %i by default, and aborts', async (hash, minimum) => {
     const srv = server({ hash, iterations: minimum - 1 });
     const client = new SCRAM(() => ['user', PASSWORD], { generateNonce: () => CNONCE });
@@ -323,6 +358,22 @@ describe('SCRAM client: iteration count limits', () => {
     expect(err).toBeInstanceOf(SASLFailure);
     expect(err.text).toContain(`below the minimum of ${minimum} for ${hash}`);
     expect(srv.ops).toEqual(['initiate', 'abort']);
+  });
+
+  it('accepts 4096 for every hash by default, the 512-bit ones too (as a stock Cyrus SASL server announces)', async () => {
+    expect(DEFAULT_MIN_ITERATION_COUNT).toBe(4096);
+    for (const hash of ['SHA-1', 'SHA-256', 'SHA-512', 'SHA3-512'] as const) {
+      const srv = server({ hash, iterations: 4096, password: 'pencil' });
+      const client = new SCRAM(() => ['user', 'pencil'], { generateNonce: () => CNONCE });
+      expect((await run(client, srv, `SCRAM-${hash}`)).state).toBe('success');
+    }
+  });
+
+  it('with default options, logs in with SCRAM-SHA-512 at 4096 offered next to SCRAM-SHA-256 and PLAIN, never falling to PLAIN', async () => {
+    const srv = server({ hash: 'SHA-512', iterations: 4096, password: 'pencil' });
+    const mech = await authenticate(srv, ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'], [new SCRAM(() => ['user', 'pencil']), new PLAIN(() => ['user', 'pencil'])]);
+    expect(mech).toBe('SCRAM-SHA-512');
+    expect(srv.mechanism).toBe('SCRAM-SHA-512');
   });
 
   it('accepts a low count once the minimum is disabled', async () => {

@@ -24,8 +24,10 @@ import {
   SCRAMPLUSServer,
   SCRAMServer,
   deriveScramCredentials,
+  scramServerMechanisms,
   type ServerConnection,
 } from '../src/server/index.js';
+import { xmppAuthzidOf } from '../src/protocols/xmpp/index.js';
 import { ALL_HASHES, SECRET, cb, dec, enc, feed, makeServer } from './helpers/server.js';
 
 const TLS: ServerConnection = { secure: true, channelBindings: [cb('tls-exporter'), cb('tls-server-end-point', 9)] };
@@ -162,6 +164,120 @@ describe('server: RFC test vectors, server side byte for byte', () => {
       ['challenge', 'r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096'],
       ['success', 'v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4='],
     ]);
+  });
+});
+
+describe('server: SCRAM nonces (conservative in what it sends, liberal in what it accepts)', () => {
+  let printable = '';
+  for (let c = 0x21; c <= 0x7e; c++) if (c !== 0x2c) printable += String.fromCharCode(c);
+
+  it('appends letters and digits only to the client nonce, over many exchanges', async () => {
+    const credentials = new MemoryCredentialStore();
+    credentials.addCredentials('user', await deriveScramCredentials('pencil', { hash: 'SHA-256', iterations: 4096, salt: base64Decode('W22ZaJ0SNY7soEsUEjb6gQ==') }));
+    const server = new SASLServer({ mechanisms: [new SCRAMServer('SHA-256')], credentials });
+    for (let i = 0; i < 300; i++) {
+      const [first] = await feed(server.start('SCRAM-SHA-256', { secure: false }), ['n,,n=user,r=abc']);
+      const text = dec(first!.kind === 'failure' ? null : first!.data) ?? '';
+      const m = /^r=abc([^,]*),s=/.exec(text);
+      expect(m, text).not.toBeNull();
+      expect(m![1]).toMatch(/^[A-Za-z0-9]{24}$/);
+    }
+  });
+
+  it('accepts a client nonce of any printable character but comma', async () => {
+    const server = await makeServer();
+    for (const nonce of [printable, '"', '\\"=\'', '<&>']) {
+      const intf = new LoopbackInterface(server, TLS, { initialResponse: true, successData: 'inline' });
+      await authenticate(intf, ['SCRAM-SHA-256'], [new SCRAM(() => ['user', 'pencil'], { generateNonce: () => nonce })]);
+      expect(intf.outcome?.authcid).toBe('user');
+    }
+  });
+});
+
+describe('server: an authzid naming the user is prepared like the authcid (issue 9 kind 2)', () => {
+  const NBSP = 'first\u00A0last';
+  async function firstLastServer(): Promise<SASLServer> {
+    const credentials = new MemoryCredentialStore();
+    await credentials.addUser('first last', 'pencil', { iterations: 4096 });
+    return new SASLServer({ mechanisms: [...scramServerMechanisms({ plus: false }), new PLAINServer()], credentials });
+  }
+
+  it('PLAIN first\\u00A0last NUL first\\u00A0last NUL pencil authenticates the stored user "first last"', async () => {
+    const server = await firstLastServer();
+    const results = await feed(server.start('PLAIN', { secure: true }), [`${NBSP}\0${NBSP}\0pencil`]);
+    expect(results.at(-1)).toMatchObject({ kind: 'success', outcome: { authcid: 'first last', authzid: 'first last' } });
+    // Other non-ASCII spaces and "mapped to nothing" characters prepare the same way.
+    for (const authzid of ['first\u2003last', 'fi\u00ADrst last', 'first\u3000last']) {
+      const r = await feed(server.start('PLAIN', { secure: true }), [`${authzid}\0first last\0pencil`]);
+      expect(r.at(-1), authzid).toMatchObject({ kind: 'success', outcome: { authzid: 'first last' } });
+    }
+  });
+
+  it('SCRAM a= and saslkit\'s own SCRAM client with authzid, for every hash', async () => {
+    const server = await firstLastServer();
+    for (const hash of ALL_HASHES) {
+      const intf = new LoopbackInterface(server, { secure: true });
+      const mech = await authenticate(intf, server.advertise({ secure: true }), [new SCRAM(() => [NBSP, 'pencil'], { authzid: NBSP, hashes: [hash] })]);
+      expect(mech).toBe(`SCRAM-${hash}`);
+      expect(intf.outcome).toMatchObject({ authcid: 'first last', authzid: 'first last' });
+    }
+  });
+
+  it('an authzid that is someone else, or that SASLprep refuses, is still invalid-authzid', async () => {
+    const server = await firstLastServer();
+    for (const authzid of ['first  last', 'First last', 'first last\u0007', 'first@example.test']) {
+      const r = await feed(server.start('PLAIN', { secure: true }), [`${authzid}\0first last\0pencil`]);
+      expect(r.at(-1), JSON.stringify(authzid)).toMatchObject({ kind: 'failure', condition: 'invalid-authzid' });
+    }
+  });
+
+  it('the protocol adapter says what an authzid denotes (ExchangeOptions.authzidOf); one that throws means "no one"', async () => {
+    const server = await firstLastServer();
+    const jid = (authzid: string) => (authzid.endsWith('@example.test') ? authzid.slice(0, -'@example.test'.length) : null);
+    const ok = await feed(server.start('PLAIN', { secure: true }, { authzidOf: jid }), [`${NBSP}@example.test\0first last\0pencil`]);
+    expect(ok.at(-1)).toMatchObject({ kind: 'success', outcome: { authzid: 'first last' } });
+    const none = await feed(server.start('PLAIN', { secure: true }, { authzidOf: jid }), ['first last\0first last\0pencil']);
+    expect(none.at(-1)).toMatchObject({ kind: 'failure', condition: 'invalid-authzid' });
+    const throwing = () => {
+      throw new Error('policy bug');
+    };
+    const no = await feed(server.start('PLAIN', { secure: true }, { authzidOf: throwing }), ['first last\0first last\0pencil']);
+    expect(no.at(-1)).toMatchObject({ kind: 'failure', condition: 'invalid-authzid' });
+  });
+
+  it('a custom authorizer sees authzidIsSelf', async () => {
+    const credentials = new MemoryCredentialStore();
+    await credentials.addUser('first last', 'pencil', { iterations: 4096 });
+    const seen: boolean[] = [];
+    const server = new SASLServer({
+      mechanisms: [new PLAINServer()],
+      credentials,
+      authorize: (req) => {
+        seen.push(req.authzidIsSelf);
+        return true;
+      },
+    });
+    await feed(server.start('PLAIN', { secure: true }), [`${NBSP}\0first last\0pencil`]);
+    const other = await feed(server.start('PLAIN', { secure: true }), ['admin\0first last\0pencil']);
+    expect(seen).toEqual([true, false]);
+    expect(other.at(-1)).toMatchObject({ kind: 'success', outcome: { authcid: 'first last', authzid: 'admin' } });
+  });
+});
+
+describe('xmppAuthzidOf: an XMPP authzid is a bare JID (RFC 6120 §6.3.8)', () => {
+  const of = xmppAuthzidOf('Example.TEST.');
+  it.each([
+    ['user@example.test', 'user'],
+    ['user@EXAMPLE.test', 'user'],
+    ['user@example.test.', 'user'],
+    ['user', 'user'],
+    ['us\u00ADer@example.test', 'us\u00ADer'],
+    ['user@example.test/res', null],
+    ['user@other.test', null],
+    ['@example.test', null],
+    ['user@example.test@example.test', null],
+  ])('%j denotes %j', (authzid, expected) => {
+    expect(of(authzid)).toBe(expected);
   });
 });
 

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   AuthenticationFailure,
+  LOGIN,
   PLAIN,
   SASLError,
   SASLFailure,
@@ -100,12 +101,40 @@ describe('SmtpSASLInterface', () => {
     expect(t.written).toEqual(['AUTH PLAIN', '*']);
   });
 
+  it('reads a 334 whose text is not base64 as the empty "go ahead" when the initial response is due', async () => {
+    for (const line of ['334 Go ahead', '334 ', '334', '334 = ']) {
+      const { t, intf } = await authWith([line, '235 2.7.0 ok'], { maxCommandLength: 64 });
+      const ir = new Uint8Array(100).fill(65);
+      expect(await intf.initiate('PLAIN', ir), line).toEqual(['success', null]);
+      expect(t.written).toEqual(['AUTH PLAIN', base64Encode(ir)]);
+    }
+  });
+
   it('decodes 334 challenges, sends empty responses as empty lines', async () => {
     const { t, intf } = await authWith(['334 ', '334 dj1zaWc=', '235 ok']);
     expect(await intf.initiate('SCRAM-SHA-256')).toEqual(['challenge', new Uint8Array(0)]);
     expect(await intf.respond(enc('x'))).toEqual(['challenge', enc('v=sig')]);
     expect(await intf.respond(new Uint8Array(0))).toEqual(['success', null]);
     expect(t.written).toEqual(['AUTH SCRAM-SHA-256', 'eA==', '']);
+  });
+
+  it('LOGIN is answered when 334 lines carry trailing words after the base64 token', async () => {
+    const { t, intf } = await authWith(['334 VXNlcm5hbWU6 some trailing words', '334 UGFzc3dvcmQ6 and more here', '235 2.7.0 ok']);
+    expect(await authenticate(intf, ['LOGIN'], [new LOGIN(creds)])).toBe('LOGIN');
+    expect(t.written).toEqual(['AUTH LOGIN', base64Encode(enc('user')), base64Encode(enc('pencil'))]);
+  });
+
+  it.each([
+    ['334 dj1zaWc= trailing words', 'v=sig'],
+    ['334 dj1zaWc=\ttab then words', 'v=sig'],
+    ['334  dj1zaWc=', 'v=sig'],
+    ['334 dj1zaWc=  ', 'v=sig'],
+    ['334 VXNlcm5hbWU6', 'Username:'],
+    ['334 ', ''],
+    ['334', ''],
+  ])('takes the base64 token of %j', async (line, data) => {
+    const { intf } = await authWith([line]);
+    expect(await intf.initiate('SCRAM-SHA-256')).toEqual(['challenge', enc(data)]);
   });
 
   it('cancels with `*` when a challenge is not valid base64, and reports incorrect-encoding', async () => {

@@ -68,6 +68,15 @@ describe('XmppSASLInterface', () => {
     await expect(authenticate(new XmppSASLInterface(t), ['PLAIN'], [new PLAIN(() => ['u', 'p'], { allowInsecureChannel: true })])).rejects.toBeInstanceOf(AuthenticationFailure);
   });
 
+  it('accepts XML whitespace inside the base64 of a challenge and of success data (line-wrapping servers)', async () => {
+    for (const text of ['dj1h\nYmM=', 'dj1h YmM=', '\n  dj1h\r\n  YmM=\n', 'd\tj1hYmM=']) {
+      const sm = new SASLStateMachine(new XmppSASLInterface(scripted([S(`<challenge>${text}</challenge>`)])));
+      expect(await sm.initiate('X-TEST', enc('x')), JSON.stringify(text)).toEqual(['challenge', enc('v=abc')]);
+      const sm2 = new SASLStateMachine(new XmppSASLInterface(scripted([S(`<success>${text}</success>`)])));
+      expect(await sm2.initiate('X-TEST', enc('x')), JSON.stringify(text)).toEqual(['challenge', enc('v=abc')]);
+    }
+  });
+
   it('a challenge that is not base64: the exchange is aborted, then incorrect-encoding is reported', async () => {
     const t = scripted([S('<challenge>!!!</challenge>'), S('<failure><aborted/></failure>')]);
     const err = await new SASLStateMachine(new XmppSASLInterface(t)).initiate('X-TEST', enc('x')).catch((e: unknown) => e);

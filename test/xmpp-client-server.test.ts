@@ -254,6 +254,28 @@ describeWithPeers('XMPP client and server over loopback TLS', ['openssl'], () =>
       c.close();
     });
 
+    it('an authzid that is the bare JID of the user authenticates the user (PLAIN and SCRAM)', async () => {
+      for (const authzid of [`user@${DOMAIN}`, `user@${DOMAIN.toUpperCase()}`, 'user']) {
+        const c = await connect(s.server);
+        expect(await c.authenticate([new PLAIN(() => ['user', 'pencil'], { authzid })])).toBe('PLAIN');
+        expect(s.outcomes.at(-1)).toMatchObject({ mechanism: 'PLAIN', authcid: 'user', authzid: 'user' });
+        c.close();
+      }
+      const c = await connect(s.server);
+      expect(await c.authenticate([new SCRAM(() => ['user', 'pencil'], { authzid: `user@${DOMAIN}` })])).toBe('SCRAM-SHA3-512');
+      expect(s.outcomes.at(-1)).toMatchObject({ authcid: 'user', authzid: 'user' });
+      c.close();
+    });
+
+    it('a JID of someone else, another domain or with a resource → invalid-authzid', async () => {
+      for (const authzid of [`admin@${DOMAIN}`, 'user@elsewhere.test', `user@${DOMAIN}/phone`, `@${DOMAIN}`]) {
+        const c = await connect(s.server);
+        const err = await c.authenticate([new PLAIN(() => ['user', 'pencil'], { authzid })]).catch((e: unknown) => e);
+        expect(err, authzid).toMatchObject({ opaqueError: 'invalid-authzid' });
+        c.close();
+      }
+    });
+
     it('<abort/> mid-exchange → aborted, acknowledged as [failure, null]', async () => {
       const c = await connect(s.server);
       const sm = new SASLStateMachine(new XmppSASLInterface(c.transport));

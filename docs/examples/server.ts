@@ -85,12 +85,12 @@ import type { Authorizer } from '../../src/server/index.js';
 const ADMINS = new Set(['alice']);
 const DISABLED = new Set(['mallory']);
 
-export const authorize: Authorizer = ({ authcid, authzid }) => {
+export const authorize: Authorizer = ({ authcid, authzidIsSelf }) => {
   // Runs only once the credentials were proven, so refusing here reveals nothing to a guesser.
   if (authcid !== null && DISABLED.has(authcid)) throw new SASLFailure('account-disabled');
   const admin = authcid !== null && ADMINS.has(authcid);
   // An admin may act as anyone; everyone else only as themselves (false gives invalid-authzid).
-  if (authzid !== null && authzid !== authcid && !admin) return false;
+  if (!authzidIsSelf && !admin) return false;
   return { claims: { admin } };
 };
 // #endregion authorize

@@ -8,7 +8,7 @@
  * Each set is a string of comma-separated base-36 numbers, two per range of
  * consecutive code points, in ascending order: the gap from the end of the
  * previous range (exclusive; from 0 for the first), then the range length
- * minus one. `decodeRanges` in saslprep-backend.browser.ts reads them.
+ * minus one. `decodeRanges` in stringprep.ts reads them.
  *
  * @module
  * @internal

@@ -21,8 +21,11 @@ export interface HashAlgorithm {
   /** The WebCrypto name for native PBKDF2, or `null` where WebCrypto has none. */
   readonly webCryptoName: 'SHA-1' | 'SHA-256' | 'SHA-512' | null;
   /**
-   * The smallest iteration count a client accepts by default: RFC 5802 §5.1's
-   * 4096 for SHA-1 and SHA-256 (RFC 7677), 10000 for the 512-bit hashes.
+   * The smallest iteration count servers should announce for this hash, and
+   * saslkit's default for new verifiers: RFC 5802 §5.1's 4096 for SHA-1 and
+   * SHA-256 (RFC 7677 §4), the SHA-512 drafts' 10000 for the 512-bit hashes.
+   * (The SCRAM client's own floor is 4096 for every hash:
+   * `DEFAULT_MIN_ITERATION_COUNT` in mechanisms/scram.ts explains why.)
    */
   readonly minimumIterationCount: number;
   /** Relative strength, used to order mechanisms strongest first. */

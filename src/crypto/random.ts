@@ -22,24 +22,34 @@ export function randomBytes(length: number): Uint8Array {
   return out;
 }
 
-/** Printable ASCII except ',' (RFC 5802 `printable`), the nonce alphabet. */
-const NONCE_ALPHABET = (() => {
-  let s = '';
-  for (let c = 0x21; c <= 0x7e; c++) if (c !== 0x2c) s += String.fromCharCode(c);
-  return s;
-})();
+/**
+ * The alphabet saslkit draws nonces from: the 62 ASCII letters and digits.
+ *
+ * RFC 5802 §5.1 allows any `printable` character but `,` (0x21-0x7E), and a
+ * peer must accept all of them; saslkit does (see `checkNonce`). But some
+ * clients and servers misread a nonce holding `"`, `\`, `=` or other
+ * punctuation (xmpp.js and stanza split on `"`), so, conservative in what it
+ * sends, saslkit sends letters and digits only, as most implementations do.
+ * 24 characters carry 24 × log2(62) ≈ 142.9 bits.
+ */
+const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /**
- * Make a nonce of `length` characters drawn uniformly from RFC 5802's
- * `printable` set (0x21-0x7E except `,`), by rejection sampling.
+ * Make a nonce of `length` characters drawn uniformly from the 62 ASCII
+ * letters and digits, by rejection sampling over `crypto.getRandomValues`
+ * bytes. They are a subset of RFC 5802's `printable`, which every peer must
+ * accept, and the part of it no peer misreads.
  *
- * @param length - number of characters (at least 1)
+ * @param length - number of characters, an integer from 1 to 1024
+ * @returns the nonce
+ * @throws {@link SASLError} (`invalid argument`) for any other length;
+ *   (`unsupported runtime`) without `crypto.getRandomValues`
  */
 export function randomNonce(length: number): string {
   if (!Number.isInteger(length) || length < 1 || length > 1024) {
     throw new SASLError(null, 'invalid argument', 'nonce length must be an integer from 1 to 1024');
   }
-  const n = NONCE_ALPHABET.length; // 93
+  const n = NONCE_ALPHABET.length; // 62
   const limit = 256 - (256 % n); // reject bytes >= limit to stay uniform
   let out = '';
   while (out.length < length) {

@@ -6,7 +6,7 @@
  */
 import { isSASLCondition } from '../core/conditions.js';
 import { SASLError } from '../core/errors.js';
-import type { Authorizer } from './authorization.js';
+import { sameIdentity, type Authorizer, type AuthzidOf } from './authorization.js';
 import {
   challenge,
   failure,
@@ -68,6 +68,15 @@ export interface ExchangeOptions {
    * empty response, then succeeds with no data (IMAP RFC 4959, SMTP RFC 4954).
    */
   readonly successData?: 'inline' | 'challenge';
+  /**
+   * The user name an authzid denotes in this protocol ({@link AuthzidOf}).
+   * Default: the authzid itself, right for IMAP and SMTP; the XMPP adapter
+   * passes `xmppAuthzidOf(domain)`, as an XMPP authzid is a bare JID. The
+   * authzid names the client when that name equals the authcid after
+   * SASLprep ({@link sameIdentity}); the outcome's `authzid` is then the
+   * authcid.
+   */
+  readonly authzidOf?: AuthzidOf;
 }
 
 /**
@@ -201,11 +210,25 @@ export class ServerExchange {
     return result;
   }
 
+  /** Does `authzid` name `authcid` in this protocol? An {@link AuthzidOf} that throws says no. */
+  #isSelf(authzid: string, authcid: string): boolean {
+    const authzidOf = this.#setup.options.authzidOf;
+    if (authzidOf === undefined) return sameIdentity(authzid, authcid);
+    let name: string | null;
+    try {
+      name = authzidOf(authzid);
+    } catch {
+      return false;
+    }
+    return typeof name === 'string' && sameIdentity(name, authcid);
+  }
+
   async #finish(done: MechanismDone): Promise<ServerResult> {
     const { identity } = done;
     const claims = { ...(identity.claims ?? {}) };
     this.#phase = 'busy';
     let decision: Awaited<ReturnType<Authorizer>>;
+    const authzidIsSelf = identity.authzid === null || (identity.authcid !== null && this.#isSelf(identity.authzid, identity.authcid));
     try {
       decision = await this.#setup.authorize({
         mechanism: this.mechanism,
@@ -214,6 +237,7 @@ export class ServerExchange {
         channelBinding: identity.channelBinding,
         claims,
         connection: this.#setup.connection,
+        authzidIsSelf,
       });
     } catch (err) {
       const f = this.#failureOf(err);
@@ -230,7 +254,7 @@ export class ServerExchange {
       outcome: Object.freeze({
         mechanism: this.mechanism,
         authcid: identity.authcid,
-        authzid: identity.authzid ?? identity.authcid,
+        authzid: authzidIsSelf ? identity.authcid : identity.authzid,
         channelBinding: identity.channelBinding,
         claims: Object.freeze({ ...claims, ...(decision === true ? {} : (decision.claims ?? {})) }),
       }),

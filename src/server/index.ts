@@ -36,7 +36,7 @@ export {
   type ServerMechanismContext,
   type ServerMechanismSession,
 } from './mechanism.js';
-export { defaultAuthorizer, type AuthorizationGrant, type AuthorizationRequest, type Authorizer } from './authorization.js';
+export { defaultAuthorizer, sameIdentity, type AuthorizationGrant, type AuthorizationRequest, type Authorizer, type AuthzidOf } from './authorization.js';
 export { LoopbackInterface, type LoopbackOptions } from './loopback.js';
 export { MemoryCredentialStore, type AddUserOptions, type CredentialStore } from './credentials/store.js';
 export {

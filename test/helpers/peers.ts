@@ -1,4 +1,5 @@
-// Interop suites need real peers (gsasl, dovecot, prosody, python3). On a
+// Interop suites need real peers (gsasl, dovecot, prosody, python3, Cyrus
+// sasl2-bin's sasl-sample-server/saslpasswd2; daemons live in /usr/sbin, which .ci/run puts on PATH). On a
 // developer's laptop without them a suite skips; under CI (CI set) a missing
 // peer is a failure, never a silent skip.
 import { spawnSync } from 'node:child_process';

@@ -4,7 +4,8 @@
  *
  * @module
  */
-import { base64Decode, base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
+import { base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
+import { decodeChallengeText } from '../challenge-text.js';
 import { SASLError, SASLFailure } from '../../core/errors.js';
 import { SASLInterface } from '../../core/interface.js';
 import type { NextStateTuple } from '../../core/state.js';
@@ -107,7 +108,9 @@ export class ImapSASLInterface extends SASLInterface {
     let command = `AUTHENTICATE ${mechanism}`;
     if (withIR) command += ` ${initial.length === 0 ? '=' : base64Encode(initial)}`;
     await this.#channel.send(tag, command);
-    const reply = await this.#read();
+    // Without SASL-IR the first continuation only says "go ahead": text in it
+    // that is not base64 (`+ Ready`) is read as the empty challenge it stands for.
+    const reply = await this.#read(initial !== null && !withIR);
     if (initial === null || withIR || reply[0] !== 'challenge') return reply;
     // No SASL-IR: the server must first send an empty challenge, answered with
     // the initial response (RFC 4422 §4, 3.).
@@ -152,8 +155,13 @@ export class ImapSASLInterface extends SASLInterface {
     throw new ImapProtocolError('no tagged response to a cancelled AUTHENTICATE');
   }
 
-  /** Read until a continuation (challenge) or this command's tagged response. */
-  async #read(): Promise<NextStateTuple> {
+  /**
+   * Read until a continuation (challenge) or this command's tagged response.
+   *
+   * @param goAhead - the continuation can only mean "send your initial
+   *   response": text that is not base64 is read as an empty challenge
+   */
+  async #read(goAhead = false): Promise<NextStateTuple> {
     const tag = this.#tag!;
     for (let seen = 0; ; seen++) {
       let response;
@@ -176,8 +184,9 @@ export class ImapSASLInterface extends SASLInterface {
       if (response.kind === 'continuation') {
         let data: Uint8Array;
         try {
-          data = base64Decode(response.text.trim(), 'IMAP challenge');
+          data = decodeChallengeText(response.text, 'IMAP challenge');
         } catch {
+          if (goAhead) return ['challenge', new Uint8Array(0)];
           await this.abort();
           throw new SASLFailure(null, `IMAP: the server's challenge is not base64: ${quoteImapText(response.text)}`);
         }

@@ -18,7 +18,8 @@
  *
  * @module
  */
-import { base64Decode, base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
+import { base64Encode, toBytes, toBytesOrNull } from '../../core/bytes.js';
+import { decodeChallengeText } from '../challenge-text.js';
 import { SASLError, SASLFailure } from '../../core/errors.js';
 import { peerText } from '../../core/peer-text.js';
 import { SASLInterface } from '../../core/interface.js';
@@ -227,7 +228,9 @@ export class SmtpSASLInterface extends SASLInterface {
         // response after the server's empty challenge instead.
         const reply = await this.#client.command(`AUTH ${name}`);
         if (reply.code !== 334) return this.#finish(reply);
-        if (reply.lines.length !== 1 || reply.lines[0] !== '') {
+        // This 334 only says "go ahead": text that is not base64 (`334 Go
+        // ahead`) stands for the empty challenge; real data is refused.
+        if (reply.lines.length !== 1 || !isGoAhead(reply.lines[0]!)) {
           await this.#abortQuietly();
           throw new SASLFailure(null, 'server sent a non-empty challenge where an empty one was due');
         }
@@ -271,7 +274,7 @@ export class SmtpSASLInterface extends SASLInterface {
     if (reply.code !== 334) return this.#finish(reply);
     if (reply.lines.length !== 1) throw new SmtpProtocolError('a 334 challenge must be one line');
     try {
-      return ['challenge', base64Decode(reply.lines[0]!.trim(), 'SMTP challenge')];
+      return ['challenge', decodeChallengeText(reply.lines[0]!, 'SMTP challenge')];
     } catch (err) {
       // The server still waits for an answer: cancel before reporting.
       await this.#abortQuietly();
@@ -294,5 +297,14 @@ export class SmtpSASLInterface extends SASLInterface {
     } catch {
       // the original error is the one worth reporting
     }
+  }
+}
+
+/** Is the text of a 334 empty as a challenge: no base64 data (none, or words that are not base64)? */
+function isGoAhead(text: string): boolean {
+  try {
+    return decodeChallengeText(text, 'SMTP challenge').length === 0;
+  } catch {
+    return true;
   }
 }

@@ -31,6 +31,7 @@ export {
   type XmlNode,
 } from './element.js';
 export { XmppStreamError } from './errors.js';
+export { xmppAuthzidOf } from './authzid.js';
 export { XmppStreamParser, parseXmlElement, type StreamHeader, type XmlLimits, type XmppStreamEvent } from './parser.js';
 export type { XmppElementTransport, XmppStreamTransport } from './transport.js';
 export {

@@ -116,7 +116,7 @@ export class XmppSASLInterface extends SASLInterface {
       case 'challenge': {
         let data: Uint8Array | null;
         try {
-          data = decodeSaslPayload(reply, 'SASL challenge');
+          data = decodeSaslPayload(reply, 'SASL challenge', { spaced: true });
         } catch (err) {
           // The server still waits for an answer: cancel before reporting.
           await this.#abortQuietly();
@@ -126,7 +126,7 @@ export class XmppSASLInterface extends SASLInterface {
       }
       case 'success': {
         this.#inExchange = false;
-        return ['success', decodeSaslPayload(reply, 'SASL success data')];
+        return ['success', decodeSaslPayload(reply, 'SASL success data', { spaced: true })];
       }
       case 'failure':
         this.#inExchange = false;

@@ -13,6 +13,7 @@ import type { ServerConnection } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
 import { isElement, xmlElement, type XmlElement } from './element.js';
 import { XmppStreamError } from './errors.js';
+import { xmppAuthzidOf } from './authzid.js';
 import { featuresElement } from './features.js';
 import { NS_CLIENT, NS_SASL, NS_STREAMS, NS_TLS } from './namespaces.js';
 import type { StreamHeader } from './parser.js';
@@ -212,7 +213,7 @@ export class XmppServerSession {
     if (this.#requireTLS() && !connection.secure) {
       result = { kind: 'failure', condition: 'encryption-required', text: 'negotiate TLS first', data: null };
     } else {
-      exchange = this.#options.sasl.start(auth.attrs.mechanism ?? '', connection);
+      exchange = this.#options.sasl.start(auth.attrs.mechanism ?? '', connection, { authzidOf: xmppAuthzidOf(this.#options.domain) });
       result = await this.#step(exchange, auth, 'initial response');
     }
     while (result.kind === 'challenge') {

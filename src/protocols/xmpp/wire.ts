@@ -8,6 +8,7 @@ import { isSASLCondition, type SASLCondition } from '../../core/conditions.js';
 import { base64Decode, base64Encode } from '../../core/bytes.js';
 import { SASLFailure } from '../../core/errors.js';
 import { peerText } from '../../core/peer-text.js';
+import { decodeSpacedBase64 } from '../challenge-text.js';
 import { childElement, childElements, isElement, textOf, xmlElement, type XmlElement } from './element.js';
 import { XmppStreamError } from './errors.js';
 import { NS_SASL, NS_STREAMS, NS_STREAM_ERRORS } from './namespaces.js';
@@ -31,14 +32,16 @@ export function encodeSaslPayload(payload: Uint8Array | null): string {
  *
  * @param el - the element
  * @param what - what it is, for the error message
+ * @param options - `spaced: true` accepts XML whitespace inside the base64
+ *   (the client does, for a server's challenge and success data); default strict
  * @throws {@link SASLFailure} with condition `incorrect-encoding` for bad base64
  */
-export function decodeSaslPayload(el: XmlElement, what: string = `<${el.name}/>`): Uint8Array | null {
+export function decodeSaslPayload(el: XmlElement, what: string = `<${el.name}/>`, options: { readonly spaced?: boolean } = {}): Uint8Array | null {
   if (childElements(el).length > 0) throw new SASLFailure('malformed-request', `${what} must hold only character data`);
   const text = textOf(el).trim();
   if (text === '') return null;
   if (text === '=') return new Uint8Array(0);
-  return base64Decode(text, what);
+  return options.spaced === true ? decodeSpacedBase64(text, what) : base64Decode(text, what);
 }
 
 /**
