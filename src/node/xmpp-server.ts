@@ -17,7 +17,7 @@ export interface NodeXmppServerOptions
   extends Omit<XmppServerSessionOptions, 'connection' | 'startTLS'>,
     SessionServerOptions,
     Omit<SocketXmppTransportOptions, 'readTimeoutMs'> {
-  /** Milliseconds a read may wait for the client. Default 60000. */
+  /** Milliseconds a read may wait for the client (one deadline per element, however its bytes trickle in). Default 60000. */
   readonly readTimeoutMs?: number;
   /**
    * Called once a client authenticated and restarted its stream; the stream
@@ -51,6 +51,7 @@ async function untilClosed(transport: SocketXmppTransport): Promise<void> {
 export function startXmppServer(options: NodeXmppServerOptions): Promise<RunningXmppServer> {
   const transportOptions: SocketXmppTransportOptions = {
     readTimeoutMs: options.readTimeoutMs ?? 60_000,
+    writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
     ...(options.maxElementSize !== undefined ? { maxElementSize: options.maxElementSize } : {}),
     ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
     ...(options.maxAttributes !== undefined ? { maxAttributes: options.maxAttributes } : {}),
