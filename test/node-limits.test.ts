@@ -318,6 +318,17 @@ describe('one deadline per read, one per unauthenticated session', () => {
   });
 });
 
+describe('bad bounds are refused when the server starts', () => {
+  for (const protocol of ['imap', 'smtp', 'xmpp'] as const) {
+    it(`${protocol}: loginTimeoutMs 0 rejects startup`, async () => {
+      await expect(start(protocol, { loginTimeoutMs: 0 })).rejects.toThrow(/loginTimeoutMs/);
+    });
+  }
+  it('imap: maxBufferedBytes not above maxLineLength rejects startup', async () => {
+    await expect(start('imap', { maxLineLength: 1000, maxBufferedBytes: 1000 })).rejects.toThrow(/maxBufferedBytes/);
+  });
+});
+
 describe('a client hanging up mid-exchange is reported as aborted (onExchangeEnd)', () => {
   const clientFirst = 'n,,n=user,r=fyko+d2lbbFgONRv9qkxdawL';
   for (const protocol of ['smtp', 'xmpp', 'imap'] as const) {

@@ -9,6 +9,8 @@
 import { ImapServerSession, type ImapServerSessionOptions, type ImapSessionEnd } from '../protocols/imap/server.js';
 import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
 import { SocketLineTransport } from './socket-line-transport.js';
+import { LineBuffer } from './line-buffer.js';
+import { loginLimits } from '../protocols/login-limits.js';
 
 /** Options of {@link startImapServer}. */
 export interface NodeImapServerOptions extends Omit<ImapServerSessionOptions, 'connection' | 'startTLS'>, SessionServerOptions {
@@ -51,6 +53,13 @@ export function startImapServer(options: NodeImapServerOptions): Promise<Running
     ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     maxLineLength: options.maxLineLength ?? 16_384,
   };
+  try {
+    // Bad bounds are the caller's error now, not a silent refusal per connection.
+    loginLimits(options);
+    new LineBuffer(transportOptions, () => {});
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return startSessionServer(options, '* BYE Too many connections\r\n', ({ socket, connection, startTLSOptions, connectionOf }) => {
     const transport = new SocketLineTransport(socket, transportOptions);
     const session = new ImapServerSession(transport, {

@@ -9,6 +9,8 @@
 import { SmtpServerSession, type SmtpServerSessionOptions } from '../protocols/smtp/server.js';
 import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
 import { SocketLineTransport } from './socket-line-transport.js';
+import { LineBuffer } from './line-buffer.js';
+import { loginLimits } from '../protocols/login-limits.js';
 
 /** Options of {@link startSmtpServer}. */
 export interface NodeSmtpServerOptions extends Omit<SmtpServerSessionOptions, 'connection' | 'startTLS'>, SessionServerOptions {
@@ -47,6 +49,13 @@ export function startSmtpServer(options: NodeSmtpServerOptions): Promise<Running
     ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
     maxLineLength: (options.maxLineLength ?? 16_384) + 2,
   };
+  try {
+    // Bad bounds are the caller's error now, not a silent refusal per connection.
+    loginLimits(options);
+    new LineBuffer(transportOptions, () => {});
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return startSessionServer(options, '421 4.7.0 Too many connections\r\n', ({ socket, connection, startTLSOptions, connectionOf }) => {
     const transport = new SocketLineTransport(socket, transportOptions);
     const session = new SmtpServerSession(transport, {

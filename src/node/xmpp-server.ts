@@ -11,6 +11,7 @@ import type { AuthOutcome } from '../server/exchange.js';
 import { XmppServerSession, type XmppServerSessionOptions } from '../protocols/xmpp/server.js';
 import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
 import { SocketXmppTransport, type SocketXmppTransportOptions } from './xmpp-socket-transport.js';
+import { loginLimits } from '../protocols/login-limits.js';
 
 /** Options of {@link startXmppServer}. */
 export interface NodeXmppServerOptions
@@ -57,6 +58,12 @@ export function startXmppServer(options: NodeXmppServerOptions): Promise<Running
     ...(options.maxAttributes !== undefined ? { maxAttributes: options.maxAttributes } : {}),
     ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
   };
+  try {
+    // Bad bounds are the caller's error now, not a silent refusal per connection.
+    loginLimits(options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const refusal = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>" +
     "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>";
   return startSessionServer(options, refusal, ({ socket, connection, startTLSOptions, connectionOf }) => {
