@@ -380,7 +380,19 @@ async function spawnServer(protocol: Protocol): Promise<ChildHandle> {
               rej(new Error('server child exited'));
               return;
             }
-            proc.once('message', (r: { stats: Stats }) => res(r.stats));
+            const fail = (): void => {
+              clearTimeout(timer);
+              proc.off('message', onMessage);
+              rej(new Error('server child exited or did not answer'));
+            };
+            const onMessage = (r: { stats: Stats }): void => {
+              clearTimeout(timer);
+              proc.off('exit', fail);
+              res(r.stats);
+            };
+            const timer = setTimeout(fail, 5000);
+            proc.once('exit', fail);
+            proc.once('message', onMessage);
             proc.send({ type: 'stats' });
           }),
       };
@@ -420,17 +432,25 @@ async function runProtocol(protocol: Protocol, options: Options): Promise<string
   await Promise.all(clients);
   const leftAt = Date.now();
   // Back to baseline? Poll descriptors and counted connections for up to 10 s.
-  let after = await server.stats();
+  let after: Stats = { ...server.start, fds: -1, connections: -1, unhandled: -1, sessionErrors: -1 };
   let settledMs = 0;
-  while (Date.now() - leftAt < 10_000) {
-    after = await server.stats();
-    if (after.fds <= server.start.fds && after.connections === 0) break;
-    await sleep(100);
+  try {
+    while (Date.now() - leftAt < 10_000) {
+      after = await server.stats();
+      if (after.fds <= server.start.fds && after.connections === 0) break;
+      await sleep(100);
+    }
+  } catch {
+    // the child died: reported as a crash below
   }
   settledMs = Date.now() - leftAt;
   const crashed = server.exited !== null;
-  server.proc.send({ type: 'stop' });
+  if (!crashed) server.proc.send({ type: 'stop' });
   await new Promise((r) => {
+    if (server.exited) {
+      r(undefined);
+      return;
+    }
     const t = setTimeout(() => {
       server.proc.kill();
       r(undefined);
