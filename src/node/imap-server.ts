@@ -9,11 +9,21 @@
 import { ImapServerSession, type ImapServerSessionOptions, type ImapSessionEnd } from '../protocols/imap/server.js';
 import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
 import { SocketLineTransport } from './socket-line-transport.js';
+import { LineBuffer } from './line-buffer.js';
+import { loginLimits } from '../protocols/login-limits.js';
 
 /** Options of {@link startImapServer}. */
 export interface NodeImapServerOptions extends Omit<ImapServerSessionOptions, 'connection' | 'startTLS'>, SessionServerOptions {
-  /** Milliseconds a read may wait for a client line. Default 60000. */
+  /** Milliseconds a read may wait for a client line (one deadline per line, however its bytes trickle in). Default 60000. */
   readonly readTimeoutMs?: number;
+  /** Milliseconds a write may wait for the client to take the data; a client that stops reading is dropped after it. Default 30000. */
+  readonly writeTimeoutMs?: number;
+  /**
+   * Most bytes of received, unprocessed input held per connection; past it
+   * the server stops reading from that client until it caught up
+   * (back-pressure). Default: twice the longest line, at least 65536.
+   */
+  readonly maxBufferedBytes?: number;
   /** Longest client line, in bytes. Default 16384 (AUTHENTICATE data included). */
   readonly maxLineLength?: number;
   /** Called when a session ends (e.g. for tests and logs). */
@@ -37,7 +47,19 @@ export type RunningImapServer = RunningServer;
  * @returns the running server once it listens
  */
 export function startImapServer(options: NodeImapServerOptions): Promise<RunningImapServer> {
-  const transportOptions = { readTimeoutMs: options.readTimeoutMs ?? 60_000, maxLineLength: options.maxLineLength ?? 16_384 };
+  const transportOptions = {
+    readTimeoutMs: options.readTimeoutMs ?? 60_000,
+    writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
+    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+    maxLineLength: options.maxLineLength ?? 16_384,
+  };
+  try {
+    // Bad bounds are the caller's error now, not a silent refusal per connection.
+    loginLimits(options);
+    new LineBuffer(transportOptions, () => {});
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return startSessionServer(options, '* BYE Too many connections\r\n', ({ socket, connection, startTLSOptions, connectionOf }) => {
     const transport = new SocketLineTransport(socket, transportOptions);
     const session = new ImapServerSession(transport, {

@@ -37,7 +37,7 @@ export { ImapClientSession, type ImapConnectOptions } from './imap-client.js';
 export { startImapServer, type NodeImapServerOptions, type RunningImapServer } from './imap-server.js';
 export { SocketXmppTransport, type SocketXmppTransportOptions, type XmppStartTLSOptions } from './xmpp-socket-transport.js';
 export { connectXmpp, XmppClientConnection, type XmppChannelBindingOptions, type XmppConnectOptions, type XmppSecurity } from './xmpp-client.js';
-export { startSessionServer, type RunningServer, type ServedSession, type SessionContext, type SessionServerOptions } from './session-server.js';
+export { startSessionServer, REFUSAL_GRACE_MS, type RunningServer, type ServedSession, type SessionContext, type SessionServerOptions } from './session-server.js';
 export { startXmppServer, type NodeXmppServerOptions, type RunningXmppServer } from './xmpp-server.js';
 export { upgradeToTLS, listenTo, type StartTLSOptions, type ClientStartTLSOptions, type ServerStartTLSOptions, type SocketHandlers } from './tls-upgrade.js';
 export { clientCertificateIdentity, type ClientCertificateIdentityOptions } from './client-certificate.js';

@@ -30,7 +30,12 @@ export interface SessionServerOptions {
   readonly implicitTLS?: boolean;
   /** Options for the channel-binding providers (e.g. `allowExporterOnTls12`). */
   readonly channelBinding?: TlsChannelBindingOptions;
-  /** Most simultaneous connections; more are refused at once. Default 64. */
+  /**
+   * Most simultaneous sessions; a connection beyond it gets the protocol's
+   * refusal and is destroyed after {@link REFUSAL_GRACE_MS}, whatever the
+   * client does. Refused connections and sessions that already ended (their
+   * socket still closing) are not counted. Default 64.
+   */
   readonly maxConnections?: number;
   /**
    * The identity established by TLS for SASL EXTERNAL, e.g.
@@ -47,7 +52,10 @@ export interface RunningServer {
   readonly host: string;
   /** The port it listens on. */
   readonly port: number;
-  /** Connections currently open. */
+  /**
+   * Sessions currently running: refused connections and sockets whose close
+   * is pending are not counted (this is the number `maxConnections` bounds).
+   */
   readonly connections: number;
   /** Stop listening and close every open connection. */
   close(): Promise<void>;
@@ -81,6 +89,12 @@ export interface ServedSession {
 }
 
 /**
+ * Milliseconds a refused connection (over `maxConnections`) is given to read
+ * the refusal before its socket is destroyed: 1000.
+ */
+export const REFUSAL_GRACE_MS = 1000;
+
+/**
  * Listen and run one session per connection.
  *
  * @param options - see {@link SessionServerOptions}
@@ -107,17 +121,28 @@ export async function startSessionServer(
     const external = connection.secure && options.externalIdentity ? options.externalIdentity(socket as tls.TLSSocket) : null;
     return external ? { ...connection, externalIdentity: external } : connection;
   };
+  /** Every open socket, refused ones included (all destroyed by close()). */
   const sockets = new Set<net.Socket>();
+  /** Sockets of running sessions: what maxConnections bounds. */
+  const counted = new Set<net.Socket>();
   const sessions = new Set<ServedSession>();
 
   const serve = (socket: net.Socket): void => {
     sockets.add(socket);
-    socket.once('close', () => sockets.delete(socket));
+    socket.once('close', () => {
+      sockets.delete(socket);
+      counted.delete(socket);
+    });
     socket.on('error', () => {}); // reported through the session's transport; must not crash the process
-    if (sockets.size > maxConnections) {
+    if (counted.size >= maxConnections) {
+      // Answer, discard whatever the client sends (so its FIN is seen), and
+      // destroy after a short grace whether or not the client closes.
+      socket.resume();
       socket.end(tooManyConnections);
+      setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
       return;
     }
+    counted.add(socket);
     const connection = connectionOf(socket);
     let session: ServedSession;
     try {
@@ -128,6 +153,7 @@ export async function startSessionServer(
         connectionOf,
       });
     } catch {
+      counted.delete(socket);
       socket.destroy();
       return;
     }
@@ -135,7 +161,13 @@ export async function startSessionServer(
     void Promise.resolve()
       .then(() => session.run())
       .catch(() => undefined)
-      .finally(() => sessions.delete(session));
+      .finally(() => {
+        sessions.delete(session);
+        // The session is over: its slot is free even while the socket closes;
+        // make sure that close does not linger.
+        counted.delete(socket);
+        if (!socket.destroyed) setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
+      });
   };
 
   const server = options.implicitTLS
@@ -157,7 +189,7 @@ export async function startSessionServer(
     host,
     port: address.port,
     get connections() {
-      return sockets.size;
+      return counted.size;
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -9,11 +9,21 @@
 import { SmtpServerSession, type SmtpServerSessionOptions } from '../protocols/smtp/server.js';
 import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
 import { SocketLineTransport } from './socket-line-transport.js';
+import { LineBuffer } from './line-buffer.js';
+import { loginLimits } from '../protocols/login-limits.js';
 
 /** Options of {@link startSmtpServer}. */
 export interface NodeSmtpServerOptions extends Omit<SmtpServerSessionOptions, 'connection' | 'startTLS'>, SessionServerOptions {
-  /** Milliseconds a read may wait for a client line. Default 60000. */
+  /** Milliseconds a read may wait for a client line (one deadline per line, however its bytes trickle in). Default 60000. */
   readonly readTimeoutMs?: number;
+  /** Milliseconds a write may wait for the client to take the data; a client that stops reading is dropped after it. Default 30000. */
+  readonly writeTimeoutMs?: number;
+  /**
+   * Most bytes of received, unprocessed input held per connection; past it
+   * the server stops reading from that client until it caught up
+   * (back-pressure). Default: twice the longest line, at least 65536.
+   */
+  readonly maxBufferedBytes?: number;
 }
 
 /** A listening server from {@link startSmtpServer}. */
@@ -33,7 +43,19 @@ export type RunningSmtpServer = RunningServer;
  * @returns the running server once it listens
  */
 export function startSmtpServer(options: NodeSmtpServerOptions): Promise<RunningSmtpServer> {
-  const transportOptions = { readTimeoutMs: options.readTimeoutMs ?? 60_000, maxLineLength: (options.maxLineLength ?? 16_384) + 2 };
+  const transportOptions = {
+    readTimeoutMs: options.readTimeoutMs ?? 60_000,
+    writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
+    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
+    maxLineLength: (options.maxLineLength ?? 16_384) + 2,
+  };
+  try {
+    // Bad bounds are the caller's error now, not a silent refusal per connection.
+    loginLimits(options);
+    new LineBuffer(transportOptions, () => {});
+  } catch (err) {
+    return Promise.reject(err);
+  }
   return startSessionServer(options, '421 4.7.0 Too many connections\r\n', ({ socket, connection, startTLSOptions, connectionOf }) => {
     const transport = new SocketLineTransport(socket, transportOptions);
     const session = new SmtpServerSession(transport, {

@@ -7,27 +7,41 @@
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import type { LineTransport } from '../protocols/transport.js';
-import { LineBuffer, TransportError } from './line-buffer.js';
+import { LineBuffer, TransportError, type LineBufferOptions } from './line-buffer.js';
 import { listenTo, upgradeToTLS, type StartTLSOptions } from './tls-upgrade.js';
 
 export { TransportError } from './line-buffer.js';
 
 /** Options of {@link SocketLineTransport}. */
 export interface SocketLineTransportOptions {
-  /** Milliseconds a read may wait for a line. Default 30000. */
+  /** Milliseconds a read may wait for a line (one deadline per read). Default 30000. */
   readonly readTimeoutMs?: number;
+  /**
+   * Milliseconds a write may wait for the peer to take the data (one
+   * deadline per write): a peer that stops reading is dropped after it.
+   * Default 30000.
+   */
+  readonly writeTimeoutMs?: number;
   /** Longest line accepted, in bytes. Default 65536. */
   readonly maxLineLength?: number;
+  /**
+   * Most bytes of received, unread input held; past it the socket stops
+   * reading until the lines are consumed (back-pressure). Default: twice
+   * `maxLineLength`, at least 65536. See {@link LineBufferOptions}.
+   */
+  readonly maxBufferedBytes?: number;
 }
 
 /**
  * Lines over a Node socket. Reads are buffered; a line is complete at LF
- * (a preceding CR is dropped). Every read has a timeout and a size bound,
- * and on any error the socket is destroyed.
+ * (a preceding CR is dropped). Every read and every write has a timeout,
+ * lines have a size bound, reading pauses while too much input waits unread
+ * (back-pressure), and on any error the socket is destroyed.
  */
 export class SocketLineTransport implements LineTransport {
   #socket: Socket;
   readonly #lines: LineBuffer;
+  readonly #writeTimeoutMs: number;
   #detach: () => void = () => {};
   readonly #onData = (chunk: Buffer): void => this.#lines.push(chunk);
   readonly #onEnd = (): void => this.#lines.fail(new TransportError('connection closed by peer'));
@@ -41,7 +55,13 @@ export class SocketLineTransport implements LineTransport {
    */
   constructor(socket: Socket, options: SocketLineTransportOptions = {}) {
     this.#socket = socket;
-    this.#lines = new LineBuffer(options, () => this.#teardown());
+    this.#writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
+    if (!(this.#writeTimeoutMs > 0)) throw new TransportError('writeTimeoutMs must be positive');
+    this.#lines = new LineBuffer(
+      options,
+      () => this.#teardown(),
+      (paused) => (paused ? this.#socket.pause() : this.#socket.resume()),
+    );
     this.#attach();
   }
 
@@ -65,7 +85,16 @@ export class SocketLineTransport implements LineTransport {
     if (this.#lines.error) return Promise.reject(this.#lines.error);
     if (/[\r\n]/.test(line)) return Promise.reject(new TransportError('a line must not contain CR or LF'));
     return new Promise((resolve, reject) => {
-      this.#socket.write(`${line}\r\n`, (err) => (err ? reject(new TransportError(`write failed: ${err.message}`)) : resolve()));
+      const timer = setTimeout(() => {
+        const err = new TransportError(`write timed out after ${this.#writeTimeoutMs} ms`);
+        this.#lines.fail(err);
+        reject(err);
+      }, this.#writeTimeoutMs);
+      this.#socket.write(`${line}\r\n`, (err) => {
+        clearTimeout(timer);
+        if (err) reject(new TransportError(`write failed: ${err.message}`));
+        else resolve();
+      });
     });
   }
 

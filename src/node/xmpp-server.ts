@@ -11,13 +11,14 @@ import type { AuthOutcome } from '../server/exchange.js';
 import { XmppServerSession, type XmppServerSessionOptions } from '../protocols/xmpp/server.js';
 import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
 import { SocketXmppTransport, type SocketXmppTransportOptions } from './xmpp-socket-transport.js';
+import { loginLimits } from '../protocols/login-limits.js';
 
 /** Options of {@link startXmppServer}. */
 export interface NodeXmppServerOptions
   extends Omit<XmppServerSessionOptions, 'connection' | 'startTLS'>,
     SessionServerOptions,
     Omit<SocketXmppTransportOptions, 'readTimeoutMs'> {
-  /** Milliseconds a read may wait for the client. Default 60000. */
+  /** Milliseconds a read may wait for the client (one deadline per element, however its bytes trickle in). Default 60000. */
   readonly readTimeoutMs?: number;
   /**
    * Called once a client authenticated and restarted its stream; the stream
@@ -51,11 +52,18 @@ async function untilClosed(transport: SocketXmppTransport): Promise<void> {
 export function startXmppServer(options: NodeXmppServerOptions): Promise<RunningXmppServer> {
   const transportOptions: SocketXmppTransportOptions = {
     readTimeoutMs: options.readTimeoutMs ?? 60_000,
+    writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
     ...(options.maxElementSize !== undefined ? { maxElementSize: options.maxElementSize } : {}),
     ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
     ...(options.maxAttributes !== undefined ? { maxAttributes: options.maxAttributes } : {}),
     ...(options.maxBuffered !== undefined ? { maxBuffered: options.maxBuffered } : {}),
   };
+  try {
+    // Bad bounds are the caller's error now, not a silent refusal per connection.
+    loginLimits(options);
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const refusal = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' version='1.0'>" +
     "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error></stream:stream>";
   return startSessionServer(options, refusal, ({ socket, connection, startTLSOptions, connectionOf }) => {

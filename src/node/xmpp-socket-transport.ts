@@ -16,16 +16,26 @@ import type { XmppStreamTransport } from '../protocols/xmpp/transport.js';
 
 /** Options of {@link SocketXmppTransport}. */
 export interface SocketXmppTransportOptions extends XmlLimits {
-  /** Milliseconds a read (or a TLS handshake) may wait. Default 30000. */
+  /**
+   * Milliseconds a read (or a TLS handshake) may wait: one deadline per read
+   * of an element or header, however the bytes trickle in. Default 30000.
+   */
   readonly readTimeoutMs?: number;
+  /**
+   * Milliseconds a write may wait for the peer to take the data (one
+   * deadline per write): a peer that stops reading is dropped after it.
+   * Default 30000.
+   */
+  readonly writeTimeoutMs?: number;
 }
 
 /** Options for {@link SocketXmppTransport.startTLS}: client (default) or server side. */
 export type XmppStartTLSOptions = StartTLSOptions;
 
 /**
- * An XMPP stream over a Node socket. Every read has a timeout and every
- * element a size bound. A socket error, timeout or close destroys the socket
+ * An XMPP stream over a Node socket. Every read and every write has a
+ * timeout, every element a size bound, and reading pauses while more than
+ * half of `maxBuffered` characters wait unparsed (back-pressure). A socket error, timeout or close destroys the socket
  * and fails all later reads; a parse error fails reads but leaves the socket
  * open so that a server can still send its `<stream:error/>` before
  * {@link SocketXmppTransport.close}.
@@ -41,6 +51,8 @@ export class SocketXmppTransport implements XmppStreamTransport {
   #waiter: { resolve: () => void; reject: (err: Error) => void; timer: ReturnType<typeof setTimeout> } | null = null;
   readonly #limits: XmlLimits;
   readonly #readTimeoutMs: number;
+  readonly #writeTimeoutMs: number;
+  #paused = false;
   #detach: () => void = () => {};
   readonly #onData = (chunk: Buffer): void => this.#receive(chunk);
   readonly #onEnd = (): void => this.#fail(new XmppStreamError(null, 'connection closed by peer'));
@@ -59,6 +71,9 @@ export class SocketXmppTransport implements XmppStreamTransport {
     const timeout = options.readTimeoutMs ?? 30_000;
     if (!Number.isSafeInteger(timeout) || timeout < 1) throw new XmppStreamError(null, 'readTimeoutMs must be a positive integer');
     this.#readTimeoutMs = timeout;
+    const writeTimeout = options.writeTimeoutMs ?? 30_000;
+    if (!Number.isSafeInteger(writeTimeout) || writeTimeout < 1) throw new XmppStreamError(null, 'writeTimeoutMs must be a positive integer');
+    this.#writeTimeoutMs = writeTimeout;
     this.#attach();
   }
 
@@ -151,6 +166,7 @@ export class SocketXmppTransport implements XmppStreamTransport {
     this.#decoder = new TextDecoder('utf-8', { fatal: true });
     this.#parser = new XmppStreamParser(this.#limits);
     this.#headerSent = false;
+    this.#paused = false;
     this.#attach();
     return secure;
   }
@@ -171,20 +187,48 @@ export class SocketXmppTransport implements XmppStreamTransport {
     if (this.#error && this.#error.opaqueError === null) return Promise.reject(this.#error);
     if (this.#closed || !this.#socket.writable) return Promise.reject(new XmppStreamError(null, 'the connection is closed'));
     return new Promise((resolve, reject) => {
-      this.#socket.write(text, (err) => (err ? reject(new XmppStreamError(null, `write failed: ${err.message}`)) : resolve()));
+      const timer = setTimeout(() => {
+        const err = new XmppStreamError(null, `write timed out after ${this.#writeTimeoutMs} ms`);
+        this.#fail(err);
+        reject(err);
+      }, this.#writeTimeoutMs);
+      this.#socket.write(text, (err) => {
+        clearTimeout(timer);
+        if (err) reject(new XmppStreamError(null, `write failed: ${err.message}`));
+        else resolve();
+      });
     });
   }
 
   async #nextEvent(): Promise<XmppStreamEvent> {
+    // One deadline for the whole read: bytes that trickle in (whitespace
+    // keepalives, a partial element) do not extend it.
+    const deadline = Date.now() + this.#readTimeoutMs;
     for (;;) {
       const ev = this.#parser.next(); // throws the parse error, if any
+      this.#relieve();
       if (ev) return ev;
       if (this.#error) throw this.#error;
       if (this.#waiter) throw new XmppStreamError(null, 'concurrent reads are not supported');
+      const left = deadline - Date.now();
+      if (left <= 0) this.#fail(new XmppStreamError('connection-timeout', `read timed out after ${this.#readTimeoutMs} ms`));
+      if (this.#error) throw this.#error;
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => this.#fail(new XmppStreamError('connection-timeout', `read timed out after ${this.#readTimeoutMs} ms`)), this.#readTimeoutMs);
+        const timer = setTimeout(() => this.#fail(new XmppStreamError('connection-timeout', `read timed out after ${this.#readTimeoutMs} ms`)), left);
         this.#waiter = { resolve, reject, timer };
       });
+    }
+  }
+
+  /** Pause reading while too much waits unparsed; resume once the reader caught up. */
+  #relieve(): void {
+    const high = this.#parser.maxBuffered / 2;
+    if (!this.#paused && this.#parser.bufferedLength > high) {
+      this.#paused = true;
+      this.#socket.pause();
+    } else if (this.#paused && this.#parser.bufferedLength <= high / 2 && !this.#parser.error) {
+      this.#paused = false;
+      this.#socket.resume();
     }
   }
 
@@ -200,7 +244,9 @@ export class SocketXmppTransport implements XmppStreamTransport {
         // recorded
       }
       this.#socket.pause();
+      this.#paused = true;
     }
+    if (!this.#parser.error) this.#relieve();
     this.#wake();
   }
 

@@ -45,3 +45,4 @@ export {
   type ImapSessionLogout,
   type ImapSessionClosed,
 } from './server.js';
+export { DEFAULT_LOGIN_TIMEOUT_MS, DEFAULT_MAX_LOGIN_COMMANDS, type LoginLimitOptions } from '../login-limits.js';

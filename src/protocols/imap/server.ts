@@ -19,6 +19,7 @@ import type { AuthOutcome, ServerExchange, ServerResult } from '../../server/exc
 import { failure, type ServerConnection, type ServerFailure } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
 import type { LineTransport } from '../transport.js';
+import { armLoginDeadline, farewell, loginLimits, type LoginLimitOptions } from '../login-limits.js';
 import { IMAP_FAILURE_FORMS } from './conditions.js';
 import { isImapTag } from './response.js';
 
@@ -208,7 +209,7 @@ function parseLoginArgs(args: string): { user: string; password: string } | null
 }
 
 /** Options of {@link ImapServerSession}. */
-export interface ImapServerSessionOptions extends ImapCapabilityOptions {
+export interface ImapServerSessionOptions extends ImapCapabilityOptions, LoginLimitOptions {
   /** The SASL server that runs the mechanisms. */
   readonly sasl: SASLServer;
   /** The connection as it starts: secure (implicit TLS) or not, and its channel bindings. */
@@ -271,6 +272,10 @@ export class ImapServerSession {
   #errors = 0;
   #authFailures = 0;
   #closing = false;
+  #expired = false;
+  #loginCommands = 0;
+  #cancelDeadline: () => void = () => {};
+  readonly #limits: ReturnType<typeof loginLimits>;
 
   /**
    * Serve the client on `transport` (nothing is sent until {@link run}).
@@ -283,6 +288,7 @@ export class ImapServerSession {
     this.#transport = transport;
     this.#options = options;
     this.#connection = options.connection;
+    this.#limits = loginLimits(options);
   }
 
   /** The current connection state (changes after STARTTLS). */
@@ -302,24 +308,39 @@ export class ImapServerSession {
   }
 
   /**
-   * Greet the client and serve commands until LOGOUT, an error limit, or the
+   * Greet the client and serve commands until LOGOUT, an error limit, the
+   * login deadline or command bound ({@link LoginLimitOptions}), or the
    * connection ends. Never throws; the transport is closed at the end.
    */
   async run(): Promise<ImapSessionEnd> {
     const maxCommands = this.#options.maxCommands ?? 1000;
+    this.#cancelDeadline = armLoginDeadline(this.#limits.timeoutMs, () => {
+      this.#expired = true;
+      farewell(() => this.#transport.writeLine('* BYE Authentication took too long'), () => this.#transport.close());
+    });
     try {
       await this.#transport.writeLine(`* OK [CAPABILITY ${this.capabilities.join(' ')}] ${this.#options.greeting ?? 'saslkit IMAP ready'}`);
       for (let n = 0; n < maxCommands && !this.#closing; n++) {
         const line = await this.#transport.readLine();
+        if (this.#expired) break;
+        if (!this.#auth && ++this.#loginCommands > this.#limits.maxCommands) {
+          await this.#transport.writeLine('* BYE Too many commands before authentication');
+          return this.#close('too many commands before authentication');
+        }
         const end = await this.#command(line);
         if (end) return end;
       }
+      // The deadline's farewell closes the transport once the BYE is out.
+      if (this.#expired) return { kind: 'closed', auth: this.#auth, reason: 'login timed out' };
       if (this.#closing) return this.#close('shut down');
       await this.#transport.writeLine('* BYE Too many commands');
       return this.#close('too many commands');
     } catch (err) {
+      if (this.#expired) return { kind: 'closed', auth: this.#auth, reason: 'login timed out' };
       if (!(err instanceof SASLError)) this.#options.onError?.(err);
       return this.#close(err instanceof Error ? err.message : String(err));
+    } finally {
+      this.#cancelDeadline();
     }
   }
 
@@ -434,6 +455,7 @@ export class ImapServerSession {
     if (line) await this.#transport.writeLine(line);
     if (result.kind === 'success') {
       this.#auth = result.outcome;
+      this.#cancelDeadline();
       this.#options.onAuthenticated?.(result.outcome);
       return null;
     }

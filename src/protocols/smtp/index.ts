@@ -34,3 +34,4 @@ export {
   type SmtpClientOptions,
 } from './client.js';
 export { SmtpServerSession, type SmtpServerSessionOptions, type SmtpMessage } from './server.js';
+export { DEFAULT_LOGIN_TIMEOUT_MS, DEFAULT_MAX_LOGIN_COMMANDS, type LoginLimitOptions } from '../login-limits.js';

@@ -13,15 +13,16 @@
  */
 import { base64Decode, base64Encode } from '../../core/bytes.js';
 import { SASLError } from '../../core/errors.js';
-import type { AuthOutcome } from '../../server/exchange.js';
+import type { AuthOutcome, ServerExchange } from '../../server/exchange.js';
 import type { ServerConnection } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
 import type { LineTransport } from '../transport.js';
+import { armLoginDeadline, farewell, loginLimits, type LoginLimitOptions } from '../login-limits.js';
 import { SMTP_AUTH_STATUS, statusForCondition, type SmtpStatus } from './codes.js';
 import { formatReply } from './reply.js';
 
 /** Options of {@link SmtpServerSession}. */
-export interface SmtpServerSessionOptions {
+export interface SmtpServerSessionOptions extends LoginLimitOptions {
   /** The SASL server that runs the mechanisms. */
   readonly sasl: SASLServer;
   /** The server's name in the greeting and EHLO reply. Default `'localhost'`. */
@@ -85,6 +86,8 @@ const S = {
   authRequired: { code: 530, enhanced: '5.7.0', text: 'Authentication required' },
   tooManyErrors: { code: 421, enhanced: '4.7.0', text: 'Too many errors, closing connection' },
   shutdown: { code: 421, enhanced: '4.3.0', text: 'Service shutting down' },
+  loginTimeout: { code: 421, enhanced: '4.4.2', text: 'Authentication took too long, closing connection' },
+  tooManyCommands: { code: 421, enhanced: '4.7.0', text: 'Too many commands before authentication, closing connection' },
   noRecipients: { code: 554, enhanced: '5.5.1', text: 'No valid recipients' },
   tooBig: { code: 552, enhanced: '5.3.4', text: 'Message too big' },
 } as const satisfies Record<string, Status>;
@@ -117,6 +120,10 @@ export class SmtpServerSession {
   #to: string[] = [];
   #errors = 0;
   #closed = false;
+  #expired = false;
+  #loginCommands = 0;
+  #cancelDeadline: () => void = () => {};
+  readonly #limits: ReturnType<typeof loginLimits>;
 
   /**
    * Prepare a session; nothing is sent until {@link SmtpServerSession.run}.
@@ -137,6 +144,7 @@ export class SmtpServerSession {
     this.#maxCommandLength = options.maxCommandLength ?? 512;
     this.#maxErrors = options.maxErrors ?? 20;
     this.#maxMessageSize = options.maxMessageSize ?? 1_048_576;
+    this.#limits = loginLimits(options);
   }
 
   /** Who authenticated on this connection, or `null`. */
@@ -150,14 +158,26 @@ export class SmtpServerSession {
   }
 
   /**
-   * Serve the connection until QUIT, a transport error or too many errors.
-   * Never rejects; closes the transport before resolving.
+   * Serve the connection until QUIT, a transport error, too many errors, or
+   * the limits before authentication ({@link LoginLimitOptions}: they apply
+   * until AUTH succeeds, also when `requireAuth` is false). Never rejects;
+   * closes the transport before resolving.
    */
   async run(): Promise<void> {
+    this.#cancelDeadline = armLoginDeadline(this.#limits.timeoutMs, () => {
+      this.#expired = true;
+      this.#closed = true;
+      farewell(() => this.#reply(S.loginTimeout), () => this.#transport.close());
+    });
     try {
       await this.#reply({ code: 220, enhanced: '', text: `${this.#hostname} ESMTP saslkit` });
       while (!this.#closed) {
         const line = await this.#transport.readLine();
+        if (this.#expired) return;
+        if (!this.#auth && ++this.#loginCommands > this.#limits.maxCommands) {
+          await this.#reply(S.tooManyCommands);
+          break;
+        }
         await this.#command(line);
         if (this.#errors >= this.#maxErrors && !this.#closed) {
           await this.#reply(S.tooManyErrors);
@@ -167,10 +187,12 @@ export class SmtpServerSession {
     } catch (err) {
       // Transport errors (peer gone, timeout, oversize line) just end the
       // session; anything else is reported for logging.
-      if (!(err instanceof SASLError && err.kind === 'transport error')) this.#options.onError?.(err);
+      if (!this.#expired && !(err instanceof SASLError && err.kind === 'transport error')) this.#options.onError?.(err);
     } finally {
+      this.#cancelDeadline();
       this.#closed = true;
-      this.#transport.close();
+      // After the deadline its farewell closes the transport once the 421 is out.
+      if (!this.#expired) this.#transport.close();
     }
   }
 
@@ -281,10 +303,22 @@ export class SmtpServerSession {
       }
     }
     const exchange = this.#options.sasl.start(mechanism, this.#connection, { successData: 'challenge' });
+    try {
+      await this.#exchange(exchange, ir);
+    } catch (err) {
+      // The client hung up (or the read timed out) mid-exchange: the
+      // exchange ends as aborted, so onExchangeEnd sees it.
+      if (!exchange.done) exchange.abort();
+      throw err;
+    }
+  }
+
+  async #exchange(exchange: ServerExchange, ir: Uint8Array | null): Promise<void> {
     let result = await exchange.step(ir);
     for (;;) {
       if (result.kind === 'success') {
         this.#auth = result.outcome;
+        this.#cancelDeadline();
         this.#errors = 0;
         await this.#reply(SMTP_AUTH_STATUS.success);
         this.#options.onAuthenticated?.(result.outcome);

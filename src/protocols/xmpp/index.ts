@@ -70,3 +70,4 @@ export {
   type FramedXmppTransportOptions,
   type WebSocketLike,
 } from './framed.js';
+export { DEFAULT_LOGIN_TIMEOUT_MS, DEFAULT_MAX_LOGIN_COMMANDS, type LoginLimitOptions } from '../login-limits.js';

@@ -332,6 +332,16 @@ export class XmppStreamParser {
     return this.#events.length > 0 || !WHITESPACE.test(this.#pending.slice(this.#pos));
   }
 
+  /** Characters received and not yet parsed. */
+  get bufferedLength(): number {
+    return this.#pending.length - this.#pos;
+  }
+
+  /** The bound on {@link XmppStreamParser.bufferedLength}, in characters (see {@link XmlLimits}). */
+  get maxBuffered(): number {
+    return this.#limits.maxBuffered;
+  }
+
   /** The error the parser failed with, or `null`. */
   get error(): XmppStreamError | null {
     return this.#error;

@@ -18,10 +18,11 @@ import { featuresElement } from './features.js';
 import { NS_CLIENT, NS_SASL, NS_STREAMS, NS_TLS } from './namespaces.js';
 import type { StreamHeader } from './parser.js';
 import type { XmppStreamTransport } from './transport.js';
+import { armLoginDeadline, farewell, loginLimits, type LoginLimitOptions } from '../login-limits.js';
 import { decodeSaslPayload, failureElement, saslElement, streamErrorElement, type StreamErrorCondition } from './wire.js';
 
 /** Options of {@link XmppServerSession}. */
-export interface XmppServerSessionOptions {
+export interface XmppServerSessionOptions extends LoginLimitOptions {
   /** The SASL server (mechanisms, credentials, policy). */
   readonly sasl: SASLServer;
   /** The domain this server serves (the `from` of its stream header). */
@@ -93,7 +94,9 @@ export class XmppServerSession {
   readonly #transport: XmppStreamTransport;
   readonly #options: XmppServerSessionOptions;
   readonly #maxAttempts: number;
+  readonly #limits: ReturnType<typeof loginLimits>;
   #failures = 0;
+  #expired = false;
   /** Our header for the current stream is out (a stream error needs one first, RFC 6120 §4.9.1.1). */
   #headerSent = false;
 
@@ -109,24 +112,36 @@ export class XmppServerSession {
     const max = options.maxAttempts ?? 3;
     if (!Number.isSafeInteger(max) || max < 1) throw new SASLError(null, 'invalid argument', 'maxAttempts must be a positive integer');
     this.#maxAttempts = max;
+    this.#limits = loginLimits(options);
   }
 
   /**
    * Serve the stream until the client authenticated (and restarted the
-   * stream) or the stream ended. Never rejects for anything the client sends.
+   * stream) or the stream ended, the login deadline passed or too many
+   * elements came before authentication ({@link LoginLimitOptions}: the
+   * stream then ends with `connection-timeout` or `policy-violation`).
+   * Never rejects for anything the client sends.
    */
   async run(): Promise<XmppServerResult> {
+    const cancel = armLoginDeadline(this.#limits.timeoutMs, () => {
+      this.#expired = true;
+      farewell(() => this.#closeWith(new ProtocolViolation('connection-timeout', 'authentication took too long')), () => this.#transport.close());
+    });
     try {
       return await this.#run();
     } catch (err) {
+      if (this.#expired) return { kind: 'closed', reason: 'authentication took too long' };
       return this.#closeWith(err);
+    } finally {
+      cancel();
     }
   }
 
   async #run(): Promise<XmppServerResult> {
     await this.#openStream(false);
-    for (;;) {
+    for (let commands = 1; ; commands++) {
       const el = await this.#transport.receive();
+      if (commands > this.#limits.maxCommands) return this.#streamError('policy-violation', 'too many elements before authentication');
       if (el.xmlns === NS_TLS && el.name === 'starttls') {
         await this.#startTLS();
         continue;
@@ -216,6 +231,18 @@ export class XmppServerSession {
       exchange = this.#options.sasl.start(auth.attrs.mechanism ?? '', connection, { authzidOf: xmppAuthzidOf(this.#options.domain) });
       result = await this.#step(exchange, auth, 'initial response');
     }
+    try {
+      return await this.#exchange(exchange, result);
+    } catch (err) {
+      // The client hung up (or the read timed out) mid-exchange: the
+      // exchange ends as aborted, so onExchangeEnd sees it.
+      if (exchange && !exchange.done) exchange.abort();
+      throw err;
+    }
+  }
+
+  async #exchange(exchange: ServerExchange | null, first: ServerResult): Promise<AuthOutcome | null> {
+    let result = first;
     while (result.kind === 'challenge') {
       await this.#transport.send(saslElement('challenge', result.data.length === 0 ? null : result.data));
       const next = await this.#transport.receive();
