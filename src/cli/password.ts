@@ -7,6 +7,7 @@
  * @module
  */
 import { UsageError } from './args.js';
+import { Interrupted } from './errors.js';
 import type { CommandIO } from './io.js';
 
 /** The environment variable the password is read from first. */
@@ -64,7 +65,7 @@ function promptWithoutEcho(io: CommandIO, prompt: string): Promise<string> {
     const onData = (chunk: Buffer | string): void => {
       for (const ch of chunk.toString()) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish(null);
-        if (ch === '\u0003') return finish(new UsageError('interrupted'));
+        if (ch === '\u0003') return finish(new Interrupted('interrupted at the password prompt'));
         if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
         else if (typed.length < MAX_LINE) typed += ch;
       }

@@ -68,6 +68,11 @@ function allMechanisms(hashes: ReadonlySet<HashName>, external: boolean): Server
 }
 const DEFAULT_EXCLUDED = new Set(['ANONYMOUS']);
 
+/** The names of every server mechanism the command can offer (for `saslkit mechanisms`). */
+export function serverMechanismNames(): string[] {
+  return allMechanisms(new Set(HASHES.map((h) => h.name)), true).map((m) => m.name);
+}
+
 const USAGE = `Usage: saslkit server --protocol imap|smtp|xmpp --credentials FILE [options]
 
 Run saslkit's server adapter until SIGINT or SIGTERM. Prints one JSON line
