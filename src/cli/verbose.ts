@@ -189,22 +189,37 @@ export function tapSockets(log: DialogueLog): () => void {
       log.note(`TLS established${version ? ` (${version})` : ''}`);
     }
   };
+  // Only network sockets: standard input, output and error may be sockets too (pipes), and
+  // standard input may carry the password. The guard stops the log's own writes looping.
+  let busy = false;
+  const tapped = (socket: net.Socket): boolean =>
+    !busy && socket !== (process.stdin as unknown) && socket !== (process.stdout as unknown) && socket !== (process.stderr as unknown) && typeof socket.remotePort === 'number';
   const text = (chunk: unknown): string | null =>
     typeof chunk === 'string' ? chunk : chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : null;
   proto.write = function (this: net.Socket, ...args: unknown[]): boolean {
-    const t = text(args[0]);
+    const t = tapped(this) ? text(args[0]) : null;
     if (t !== null) {
-      seen(this);
-      log.data('C', t);
+      busy = true;
+      try {
+        seen(this);
+        log.data('C', t);
+      } finally {
+        busy = false;
+      }
     }
     return write.apply(this, args);
   };
   proto.emit = function (this: net.Socket, event: string | symbol, ...args: unknown[]): boolean {
-    if (event === 'data') {
+    if (event === 'data' && tapped(this)) {
       const t = text(args[0]);
       if (t !== null) {
-        seen(this);
-        log.data('S', t);
+        busy = true;
+        try {
+          seen(this);
+          log.data('S', t);
+        } finally {
+          busy = false;
+        }
       }
     }
     return emit.call(this, event, ...args);
