@@ -282,7 +282,7 @@ describe('saslkit server --protocol xmpp: resource binding after SASL', () => {
 
     await c.transport.send(iq('sess1', 'set', xmlElement('session', NS_SESSION)));
     const session = await c.transport.receive();
-    expect(session).toMatchObject({ name: 'iq', attrs: { type: 'result', id: 'sess1' }, children: [] });
+    expect(session).toMatchObject({ name: 'iq', attrs: { type: 'result', id: 'sess1', to: 'alice@example.test/laptop' }, children: [] });
 
     await c.transport.send(iq('bind2', 'set', xmlElement('bind', NS_BIND)));
     const again = await c.transport.receive();

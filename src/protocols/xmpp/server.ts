@@ -338,12 +338,13 @@ function randomHex(bytes: number): string {
   return [...randomBytes(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-function iqReply(iq: XmlElement, type: 'result' | 'error', children: XmlElement[] = []): XmlElement {
-  return xmlElement('iq', iq.xmlns, { type, id: iq.attrs.id }, children);
+/** A reply to `iq`; once a resource is bound it is addressed `to` the full JID, as Prosody does. */
+function iqReply(iq: XmlElement, type: 'result' | 'error', to: string | null, children: XmlElement[] = []): XmlElement {
+  return xmlElement('iq', iq.xmlns, { type, id: iq.attrs.id, to: to ?? undefined }, children);
 }
 
-function iqError(iq: XmlElement, errorType: 'cancel' | 'modify', condition: string): XmlElement {
-  return iqReply(iq, 'error', [xmlElement('error', iq.xmlns, { type: errorType }, [xmlElement(condition, NS_STANZAS)])]);
+function iqError(iq: XmlElement, to: string | null, errorType: 'cancel' | 'modify', condition: string): XmlElement {
+  return iqReply(iq, 'error', to, [xmlElement('error', iq.xmlns, { type: errorType }, [xmlElement(condition, NS_STANZAS)])]);
 }
 
 /**
@@ -353,7 +354,8 @@ function iqError(iq: XmlElement, errorType: 'cancel' | 'modify', condition: stri
  * one, else a generated one), the legacy session request (RFC 3921 §3,
  * RFC 6121 Appendix E) with an empty result, and any other `get`/`set` IQ
  * with `service-unavailable` (RFC 6120 §8.4); messages, presences and IQ
- * results are dropped. A second bind is refused with `not-allowed` (one
+ * results are dropped. Replies after binding carry `to` (the full JID),
+ * as Prosody's do. A second bind is refused with `not-allowed` (one
  * resource per stream). Runs until the stream ends, then rejects with the
  * transport's error.
  *
@@ -376,26 +378,27 @@ export async function serveResourceBinding(transport: XmppElementTransport, outc
     const bind = childElement(el, 'bind', NS_BIND);
     if (bind && type === 'set') {
       if (bound !== null) {
-        await transport.send(iqError(el, 'cancel', 'not-allowed'));
+        await transport.send(iqError(el, bound, 'cancel', 'not-allowed'));
         continue;
       }
       const asked = childElement(bind, 'resource', NS_BIND);
       const wanted = asked ? textOf(asked).trim() : '';
       const usable = wanted.length > 0 && new TextEncoder().encode(wanted).length <= MAX_RESOURCE_BYTES && !/[\u0000-\u001f\u007f]/.test(wanted);
       if (asked && wanted.length > 0 && !usable) {
-        await transport.send(iqError(el, 'modify', 'bad-request'));
+        await transport.send(iqError(el, null, 'modify', 'bad-request'));
         continue;
       }
       const resource = usable ? wanted : (options.resource?.() ?? `saslkit-${randomHex(8)}`);
       bound = `${bare}/${resource}`;
-      await transport.send(iqReply(el, 'result', [xmlElement('bind', NS_BIND, {}, [xmlElement('jid', NS_BIND, {}, [bound])])]));
+      // The bind result itself has no `to` (RFC 6120 §7.6.1 example; Prosody likewise).
+      await transport.send(iqReply(el, 'result', null, [xmlElement('bind', NS_BIND, {}, [xmlElement('jid', NS_BIND, {}, [bound])])]));
       options.onBound?.(bound);
       continue;
     }
     if (childElement(el, 'session', NS_SESSION) && type === 'set') {
-      await transport.send(iqReply(el, 'result'));
+      await transport.send(iqReply(el, 'result', bound));
       continue;
     }
-    await transport.send(iqError(el, 'cancel', 'service-unavailable'));
+    await transport.send(iqError(el, bound, 'cancel', 'service-unavailable'));
   }
 }
