@@ -169,7 +169,11 @@ describeWithPeers('saslkit server: Dovecot passwd-file, self-signed certificate,
     expect(failregex).toBeDefined();
     // fail2ban's <HOST> is an IPv4/IPv6 address (or a host name) in a group named host.
     const regex = new RegExp(failregex!.replace('<HOST>', '(?<host>[0-9A-Fa-f.:]+|[\\w.-]+)'));
-    await imap.waitFor((e) => e.event === 'auth-failure');
+    // A user name crafted to look like another peer must not move the ban to that address.
+    const forged = 'x","peer":"10.9.8.7","port":1,"';
+    const r = await saslkit(['client', '--protocol', 'imap', '--connect', `127.0.0.1:${imap.port}`, '--insecure', '-a', forged, '-m', 'PLAIN'], { env: { SASLKIT_PASSWORD: 'nope' } });
+    expect(r.code).toBe(1);
+    await imap.waitFor((e) => e.event === 'auth-failure' && e.user === forged);
     const failures = imap.lines.filter((l) => (JSON.parse(l) as { event: string }).event === 'auth-failure');
     const others = imap.lines.filter((l) => (JSON.parse(l) as { event: string }).event !== 'auth-failure');
     expect(failures.length).toBeGreaterThan(0);
