@@ -15,13 +15,16 @@ import { connectXmpp, type XmppClientConnection } from '../src/node/index.js';
 import { NS_BIND, NS_CLIENT, NS_SESSION, childElement, textOf, xmlElement, type XmlElement } from '../src/protocols/xmpp/index.js';
 import { killAll, saslkit, startCliServer, type CliServer } from './helpers/cli.js';
 import { describeWithPeers } from './helpers/peers.js';
-import { makeTempDir, removeDir } from './helpers/tls-certs.js';
+import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 
 const PASSWORD = 'pencil';
 let dir: string;
+/** A real certificate and key (made in beforeAll). */
+let realCert: TestCert;
 
 beforeAll(() => {
   dir = makeTempDir('saslkit-cli-server-');
+  realCert = generateCert(dir, 'rsa-sha256');
 });
 afterAll(() => {
   killAll();
@@ -206,6 +209,19 @@ describe('saslkit server: fake salts for unknown users survive a restart', () =>
     expect(salts[2]).toBe(salts[3]);
     expect(salts[2]).not.toBe(salts[0]);
   }, 90_000);
+
+  it('a --key or --cert that is not PEM is a usage error (exit 2), not a failure to listen', async () => {
+    const garbage = join(dir, 'garbage.pem');
+    writeFileSync(garbage, 'not a key\n');
+    const good = join(dir, 'pem-check-users');
+    writeFileSync(good, `alice ${(await saslkit(['mkpasswd'], { env: { SASLKIT_PASSWORD: PASSWORD } })).stdout.trim()}\n`);
+    for (const [flag, message] of [['--key', /--key: .* does not hold a PEM private key/], ['--cert', /--cert: .* does not hold a PEM certificate/]] as const) {
+      const args = flag === '--key' ? ['--cert', realCert.certPath, '--key', garbage] : ['--cert', garbage, '--key', garbage];
+      const r = await saslkit(['server', '--protocol', 'imap', '--credentials', good, ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toMatch(message);
+    }
+  });
 
   it('a secret file shorter than 16 bytes is a usage error', async () => {
     const short = join(dir, 'short-secret');

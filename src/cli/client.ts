@@ -5,7 +5,6 @@
  *
  * @module
  */
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import type { ChannelBindingType } from '../index.js';
 import type { ChannelBindingPolicy } from '../node/index.js';
@@ -17,7 +16,9 @@ import {
   listOption,
   parseHostPort,
   parseOptions,
+  readCertificateOption,
   readFileOption,
+  readPrivateKeyOption,
   requiredOption,
   stringOption,
   tlsMaxOption,
@@ -195,17 +196,6 @@ function securityOf(values: Record<string, unknown>): ClientSecurity {
   return chosen[0] === 'tls' ? 'implicit' : chosen[0] === 'plain' ? 'none' : 'starttls';
 }
 
-/** A PEM file that must hold what `check` accepts; anything else is a usage error. */
-function readPemOption(path: string, flag: string, check: (pem: string) => unknown, what: string): string {
-  const pem = readFileOption(path, flag);
-  try {
-    check(pem);
-  } catch {
-    throw new UsageError(`--${flag}: ${path} does not hold ${what}`);
-  }
-  return pem;
-}
-
 async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const { url: urlText, rest } = splitUrl(argv);
   const values = parseOptions(rest, OPTIONS);
@@ -268,8 +258,8 @@ async function connectAndAuthenticate(values: OptionValues, io: CommandIO, targe
     ...(clientCertPath === undefined || clientKeyPath === undefined
       ? {}
       : {
-          cert: readPemOption(clientCertPath, 'client-cert', (pem) => new X509Certificate(pem), 'a PEM certificate'),
-          key: readPemOption(clientKeyPath, 'client-key', (pem) => createPrivateKey(pem), 'a PEM private key (unencrypted)'),
+          cert: readCertificateOption(clientCertPath, 'client-cert'),
+          key: readPrivateKeyOption(clientKeyPath, 'client-key'),
         }),
   };
   const insecure = values.insecure === true;

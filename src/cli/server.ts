@@ -29,7 +29,9 @@ import {
   listOption,
   parseHostPort,
   parseOptions,
+  readCertificateOption,
   readFileOption,
+  readPrivateKeyOption,
   stringOption,
   tlsMaxOption,
   type OptionSpec,
@@ -192,8 +194,8 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const certPath = stringOption(values, 'cert');
   const keyPath = stringOption(values, 'key');
   if ((certPath === undefined) !== (keyPath === undefined)) throw new UsageError('--cert and --key go together (give neither for a self-signed certificate)');
-  let cert = certPath === undefined ? undefined : readFileOption(certPath, 'cert');
-  let key = keyPath === undefined ? undefined : readFileOption(keyPath, 'key');
+  let cert = certPath === undefined ? undefined : readCertificateOption(certPath, 'cert');
+  let key = keyPath === undefined ? undefined : readPrivateKeyOption(keyPath, 'key');
   const maxVersion = tlsMaxOption(values);
   const domain = stringOption(values, 'domain') ?? 'localhost';
   const maxConnections = integerOption(values, 'max-connections', 1, 1_000_000) ?? 64;
