@@ -201,6 +201,7 @@ describe('saslkit client errors say what to do', () => {
       '    if r:',
       '        try: seen += os.read(fd, 1024)',
       '        except OSError: break',
+      'time.sleep(0.3)',
       'os.write(fd, b"\\x03")',
       'while time.time() < deadline:',
       '    r, _, _ = select.select([fd], [], [], 0.5)',

@@ -50,8 +50,9 @@ function readFirstLine(stdin: CommandIO['stdin']): Promise<string> {
 
 function promptWithoutEcho(io: CommandIO, prompt: string): Promise<string> {
   const { stdin } = io;
-  io.stderr.write(prompt);
+  // Raw mode first: a Ctrl-C typed as soon as the prompt shows must reach us as a character.
   stdin.setRawMode?.(true);
+  io.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let typed = '';
     const finish = (error: Error | null): void => {
