@@ -7,8 +7,9 @@ import { readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ANONYMOUS, AuthenticationFailure, PLAIN, SASLFailure, SCRAM, SCRAMPLUS } from '../src/index.js';
-import { connectXmpp, type XmppClientConnection, type XmppConnectOptions } from '../src/node/index.js';
-import { readChannelBindingTypes, readMechanisms, NS_BIND, childElement } from '../src/protocols/xmpp/index.js';
+import { connectXmpp, startXmppServer, type XmppClientConnection, type XmppConnectOptions } from '../src/node/index.js';
+import { readChannelBindingTypes, readMechanisms, NS_BIND, NS_CLIENT, NS_SESSION, childElement, textOf, xmlElement, type XmlElement } from '../src/protocols/xmpp/index.js';
+import { MemoryCredentialStore, SASLServer, scramServerMechanisms } from '../src/server/index.js';
 import { describeWithPeers } from './helpers/peers.js';
 import { freePort, waitForPort } from './helpers/ports.js';
 import { makeTempDir, openssl, removeDir } from './helpers/tls-certs.js';
@@ -185,5 +186,50 @@ describeWithPeers('XMPP client ↔ Prosody 0.12 (STARTTLS)', ['prosody', 'prosod
     open.push(c);
     expect(readMechanisms(c.features)).toEqual([]);
     c.close();
+  });
+
+  it("saslkit's XMPP server answers resource binding and the session IQ in the shape Prosody does", async () => {
+    /** Element names, namespaces, attribute names and nesting; no text, ids or values. */
+    const shape = (el: XmlElement): unknown => ({
+      name: el.name,
+      xmlns: el.xmlns,
+      attrs: Object.keys(el.attrs).filter((a) => a !== 'id').sort(),
+      type: el.attrs.type,
+      children: el.children.filter((c): c is XmlElement => typeof c !== 'string').map(shape),
+    });
+    const exchange = async (c: XmppClientConnection): Promise<{ features: unknown; bind: unknown; jid: string; session: unknown }> => {
+      await c.authenticate([new SCRAM(() => ['user', 'pencil'])]);
+      const features = shape(c.features);
+      await c.transport.send(xmlElement('iq', NS_CLIENT, { type: 'set', id: 'b1' }, [xmlElement('bind', NS_BIND, {}, [xmlElement('resource', NS_BIND, {}, ['laptop'])])]));
+      const bound = await c.transport.receive();
+      await c.transport.send(xmlElement('iq', NS_CLIENT, { type: 'set', id: 's1' }, [xmlElement('session', NS_SESSION)]));
+      const session = await c.transport.receive();
+      const jid = textOf(childElement(childElement(bound, 'bind', NS_BIND)!, 'jid', NS_BIND)!);
+      c.close();
+      return { features, bind: shape(bound), jid, session: shape(session) };
+    };
+    const fromProsody = await exchange(await connect());
+    expect(fromProsody.jid).toBe(`user@${DOMAIN}/laptop`);
+
+    const store = new MemoryCredentialStore();
+    await store.addUser('user', 'pencil', { hashes: ['SHA-1'] });
+    const server = await startXmppServer({
+      sasl: new SASLServer({ mechanisms: scramServerMechanisms({ hashes: ['SHA-1'] }), credentials: store }),
+      domain: DOMAIN,
+      tls: { key: readFileSync(join(dir, 'certs', `${DOMAIN}.key`), 'utf8'), cert: ca },
+    });
+    try {
+      const c = await connectXmpp({ host: '127.0.0.1', port: server.port, domain: DOMAIN, tls: { ca }, readTimeoutMs: 10_000 });
+      open.push(c);
+      const fromSaslkit = await exchange(c);
+      expect(fromSaslkit.jid).toBe(fromProsody.jid);
+      expect(fromSaslkit.bind).toEqual(fromProsody.bind);
+      expect(fromSaslkit.session).toEqual(fromProsody.session);
+      // Prosody may offer more after authentication (e.g. stream management); saslkit offers bind and session as it does.
+      const names = (f: unknown): string[] => (f as { children: { name: string; xmlns: string }[] }).children.map((x) => `${x.xmlns} ${x.name}`);
+      expect(names(fromProsody.features)).toEqual(expect.arrayContaining(names(fromSaslkit.features)));
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -170,6 +171,39 @@ export function readFileOption(path: string, flag: string): string {
     const code = (err as { code?: unknown }).code;
     throw new UsageError(`--${flag}: cannot read ${path}${typeof code === 'string' ? ` (${code})` : ''}`);
   }
+}
+
+/** A PEM file that must hold what `check` accepts; anything else is a {@link UsageError}. */
+function readPemOption(path: string, flag: string, check: (pem: string) => unknown, what: string): string {
+  const pem = readFileOption(path, flag);
+  try {
+    check(pem);
+  } catch {
+    throw new UsageError(`--${flag}: ${path} does not hold ${what}`);
+  }
+  return pem;
+}
+
+/**
+ * Read a PEM certificate (chain) named on the command line; unreadable or
+ * not a certificate is a {@link UsageError}.
+ *
+ * @param path - the path given
+ * @param flag - the option name, for the message
+ */
+export function readCertificateOption(path: string, flag: string): string {
+  return readPemOption(path, flag, (pem) => new X509Certificate(pem), 'a PEM certificate');
+}
+
+/**
+ * Read a PEM private key named on the command line; unreadable, encrypted
+ * or not a key is a {@link UsageError}.
+ *
+ * @param path - the path given
+ * @param flag - the option name, for the message
+ */
+export function readPrivateKeyOption(path: string, flag: string): string {
+  return readPemOption(path, flag, (pem) => createPrivateKey(pem), 'a PEM private key (unencrypted)');
 }
 
 /** TLS versions `--tls-max` accepts, and Node's names for them. */

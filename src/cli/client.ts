@@ -1,6 +1,7 @@
 /**
  * `saslkit client`: connect to an IMAP, SMTP or XMPP server with the Node
  * helpers and authenticate with saslkit's mechanisms, like `gsasl --connect`.
+ * The server is given as a URL (`imaps://alice@host`) or with flags.
  *
  * @module
  */
@@ -15,16 +16,21 @@ import {
   listOption,
   parseHostPort,
   parseOptions,
+  readCertificateOption,
   readFileOption,
+  readPrivateKeyOption,
   requiredOption,
   stringOption,
   tlsMaxOption,
   type OptionSpec,
+  type OptionValues,
 } from './args.js';
-import { PROTOCOLS, connectClient, type ClientSecurity } from './client-connection.js';
+import { PROTOCOLS, connectClient, type ClientSecurity, type Protocol } from './client-connection.js';
 import { checkMechanismNames, clientMechanisms, CLIENT_MECHANISMS } from './client-mechanisms.js';
+import { failureJson, hintFor } from './errors.js';
 import type { Command, CommandIO } from './io.js';
 import { PASSWORD_ENV, passwordOnce } from './password.js';
+import { DialogueLog, tapSockets } from './verbose.js';
 
 const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   protocol: { type: 'string' },
@@ -49,17 +55,106 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   timeout: { type: 'string' },
   'local-address': { type: 'string' },
   json: { type: 'boolean' },
+  verbose: { type: 'boolean', short: 'v' },
   help: { type: 'boolean', short: 'h' },
 };
+
+/**
+ * URL schemes: protocol, how TLS is used, default port. `submission` is
+ * SMTP on the message submission port with STARTTLS (RFC 6409).
+ */
+const SCHEMES: Readonly<Record<string, { protocol: Protocol; security: ClientSecurity; port: number }>> = {
+  imap: { protocol: 'imap', security: 'starttls', port: 143 },
+  imaps: { protocol: 'imap', security: 'implicit', port: 993 },
+  smtp: { protocol: 'smtp', security: 'starttls', port: 25 },
+  smtps: { protocol: 'smtp', security: 'implicit', port: 465 },
+  submission: { protocol: 'smtp', security: 'starttls', port: 587 },
+  xmpp: { protocol: 'xmpp', security: 'starttls', port: 5222 },
+  xmpps: { protocol: 'xmpp', security: 'implicit', port: 5223 },
+};
+
+/** What a server URL gives. */
+interface ServerUrl {
+  readonly protocol: Protocol;
+  readonly security: ClientSecurity;
+  readonly host: string;
+  readonly port: number;
+  readonly user: string | undefined;
+}
+
+const URL_SHAPE = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/**
+ * Parse `scheme://[user@]host[:port]`. The user part is the authcid
+ * (percent-decoded, so `alice%40example.org@host` logs in as
+ * `alice@example.org`); a password in the URL is refused, and so is a path.
+ */
+function parseServerUrl(text: string): ServerUrl {
+  const scheme = text.slice(0, text.indexOf(':')).toLowerCase();
+  const known = SCHEMES[scheme];
+  if (!known) throw new UsageError(`unknown URL scheme (expected ${Object.keys(SCHEMES).join(', ')})`);
+  let url: URL;
+  try {
+    // The WHATWG parser treats unknown schemes opaquely; parse as http to get host and port.
+    url = new URL(`http${text.slice(scheme.length)}`);
+  } catch {
+    throw new UsageError('the server URL is not valid (expected SCHEME://[USER@]HOST[:PORT])');
+  }
+  if (url.password !== '') throw new UsageError(`no password in the URL: set ${PASSWORD_ENV} or give it on standard input`);
+  if ((url.pathname !== '/' && url.pathname !== '') || url.search !== '' || url.hash !== '') {
+    throw new UsageError('the server URL has a path, query or fragment; expected SCHEME://[USER@]HOST[:PORT]');
+  }
+  // An explicit default port (":80" in the http reparse) would be dropped: read it from the text.
+  const explicitPort = /^[^/]*\/\/[^/]*?:([0-9]{1,5})\/?$/.exec(text)?.[1];
+  const port = explicitPort === undefined ? known.port : Number(explicitPort);
+  if (port < 1 || port > 65535) throw new UsageError('the URL port must be from 1 to 65535');
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  let user: string | undefined;
+  try {
+    user = url.username === '' ? undefined : decodeURIComponent(url.username);
+  } catch {
+    throw new UsageError('the user name in the URL is not valid percent-encoding');
+  }
+  return { protocol: known.protocol, security: known.security, host, port, user };
+}
+
+/** Take the server URL out of `argv` (the one argument shaped like a URL that is not an option's value). */
+function splitUrl(argv: readonly string[]): { url: string | undefined; rest: string[] } {
+  const rest: string[] = [];
+  let url: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const previous = i > 0 ? argv[i - 1]! : '';
+    const isValue = /^--?[A-Za-z]/.test(previous) && !previous.includes('=') && takesValue(previous);
+    if (!isValue && URL_SHAPE.test(arg)) {
+      if (url !== undefined) throw new UsageError('give one server URL');
+      url = arg;
+    } else {
+      rest.push(arg);
+    }
+  }
+  return { url, rest };
+}
+
+function takesValue(flag: string): boolean {
+  if (flag.startsWith('--')) return OPTIONS[flag.slice(2)]?.type === 'string';
+  return Object.values(OPTIONS).some((o) => o.short === flag.slice(1, 2) && o.type === 'string');
+}
 
 const CB_TYPES: readonly ChannelBindingType[] = ['tls-exporter', 'tls-unique', 'tls-server-end-point'];
 const CB_POLICIES: readonly ChannelBindingPolicy[] = ['disable', 'prefer', 'require'];
 
-const USAGE = `Usage: saslkit client --protocol imap|smtp|xmpp --connect HOST:PORT -a USER [options]
+const USAGE = `Usage: saslkit client SCHEME://USER@HOST[:PORT] [options]
+       saslkit client --protocol imap|smtp|xmpp --connect HOST:PORT -a USER [options]
 
 Connect to a server and authenticate. The password (or OAuth token) comes
 from ${PASSWORD_ENV}, else from the first line of standard input (a prompt
 without echo on a terminal); it is never a command-line argument.
+
+Server URL schemes (the user part is the authcid; no password in the URL):
+  imap:// (STARTTLS, 143)  imaps:// (TLS, 993)
+  smtp:// (STARTTLS, 25)   smtps:// (TLS, 465)   submission:// (STARTTLS, 587)
+  xmpp:// (STARTTLS, 5222) xmpps:// (TLS, 5223)
 
 Connection:
   --protocol P           imap, smtp or xmpp (required)
@@ -94,11 +189,14 @@ Authentication:
   --cb-type T            tls-exporter, tls-unique or tls-server-end-point
                          (default: tls-exporter on TLS 1.3, tls-unique on 1.2)
 Output:
-  --json                 one JSON object instead of lines
+  --json                 one JSON object instead of lines (also on failure)
+  -v, --verbose          print the dialogue on standard error (C: and S:
+                         lines), passwords, proofs and tokens redacted
   -h, --help             this text
 
 Exit status: 0 authenticated, 1 credentials refused, 2 usage error,
-3 connection, TLS or protocol error (or no mechanism in common).
+3 connection, TLS or protocol error (or no mechanism in common),
+130 interrupted at the password prompt.
 `;
 
 function securityOf(values: Record<string, unknown>): ClientSecurity {
@@ -108,22 +206,49 @@ function securityOf(values: Record<string, unknown>): ClientSecurity {
 }
 
 async function run(argv: readonly string[], io: CommandIO): Promise<number> {
-  const values = parseOptions(argv, OPTIONS);
+  const { url: urlText, rest } = splitUrl(argv);
+  const values = parseOptions(rest, OPTIONS);
   if (values.help === true) {
     io.stdout.write(USAGE);
     return EXIT.ok;
   }
-  const protocol = choiceOption(values, 'protocol', PROTOCOLS, 'imap');
-  if (stringOption(values, 'protocol') === undefined) throw new UsageError('--protocol is required');
-  const { host, port } = parseHostPort(requiredOption(values, 'connect'), 'connect');
-  const security = securityOf(values);
+  const url = urlText === undefined ? undefined : parseServerUrl(urlText);
+  if (url && (stringOption(values, 'protocol') !== undefined || stringOption(values, 'connect') !== undefined)) {
+    throw new UsageError('give the server as a URL or with --protocol and --connect, not both');
+  }
+  const protocol = url ? url.protocol : choiceOption(values, 'protocol', PROTOCOLS, 'imap');
+  if (!url && stringOption(values, 'protocol') === undefined) throw new UsageError('--protocol is required (or give a URL such as imaps://USER@HOST)');
+  const { host, port } = url ?? parseHostPort(requiredOption(values, 'connect'), 'connect');
+  // --starttls/--tls/--plain override the scheme's choice.
+  const security = url && !['starttls', 'tls', 'plain'].some((f) => values[f] === true) ? url.security : securityOf(values);
+  const context = { security, port, protocol };
+  const json = values.json === true;
+  try {
+    return await connectAndAuthenticate(values, io, { protocol, host, port, security, user: stringOption(values, 'authcid') ?? url?.user });
+  } catch (err) {
+    const hint = hintFor(err, context);
+    if (hint !== null && err instanceof Error) Object.assign(err, { hint });
+    if (json) io.stdout.write(`${JSON.stringify(failureJson(err, hint))}\n`);
+    throw err;
+  }
+}
+
+interface Target {
+  readonly protocol: Protocol;
+  readonly host: string;
+  readonly port: number;
+  readonly security: ClientSecurity;
+  readonly user: string | undefined;
+}
+
+async function connectAndAuthenticate(values: OptionValues, io: CommandIO, target: Target): Promise<number> {
+  const { protocol, security, user } = target;
   const cbPolicy = choiceOption(values, 'cb-policy', CB_POLICIES, 'prefer');
   const cbTypeText = stringOption(values, 'cb-type');
   const cbType = cbTypeText === undefined ? undefined : choiceOption(values, 'cb-type', CB_TYPES, 'tls-exporter');
   const names = checkMechanismNames(listOption(values, 'mechanism'), cbPolicy === 'require');
-  const user = stringOption(values, 'authcid');
   if (user === undefined && !(names.length > 0 && names.every((n) => n === 'ANONYMOUS' || n === 'EXTERNAL'))) {
-    throw new UsageError('-a USER is required (except with -m ANONYMOUS or -m EXTERNAL)');
+    throw new UsageError('-a USER (or USER@ in the URL) is required (except with -m ANONYMOUS or -m EXTERNAL)');
   }
   const clientCertPath = stringOption(values, 'client-cert');
   const clientKeyPath = stringOption(values, 'client-key');
@@ -147,8 +272,35 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
     ...(maxVersion === undefined ? {} : { maxVersion }),
     ...(clientCertPath === undefined || clientKeyPath === undefined
       ? {}
-      : { cert: readFileOption(clientCertPath, 'client-cert'), key: readFileOption(clientKeyPath, 'client-key') }),
+      : {
+          cert: readCertificateOption(clientCertPath, 'client-cert'),
+          key: readPrivateKeyOption(clientKeyPath, 'client-key'),
+        }),
   };
+  const insecure = values.insecure === true;
+  if (insecure && security !== 'none') io.stderr.write('saslkit client: warning: --insecure: the server certificate is not verified\n');
+  const untap = values.verbose === true ? tapSockets(new DialogueLog(protocol, (line) => io.stderr.write(line))) : () => undefined;
+  try {
+    return await session(values, io, { ...target, tls, timeoutMs, cbPolicy, cbType, names, clientCertificate: clientCertPath !== undefined, insecure, allowInsecurePassword, maxIterationCount });
+  } finally {
+    untap();
+  }
+}
+
+interface SessionSetup extends Target {
+  readonly tls: ConnectionOptions;
+  readonly timeoutMs: number;
+  readonly cbPolicy: ChannelBindingPolicy;
+  readonly cbType: ChannelBindingType | undefined;
+  readonly names: string[];
+  readonly clientCertificate: boolean;
+  readonly insecure: boolean;
+  readonly allowInsecurePassword: boolean;
+  readonly maxIterationCount: number | undefined;
+}
+
+async function session(values: OptionValues, io: CommandIO, setup: SessionSetup): Promise<number> {
+  const { protocol, host, port, security, user, tls, timeoutMs, cbPolicy, cbType, names, insecure, allowInsecurePassword, maxIterationCount } = setup;
 
   const password = passwordOnce(io, names.length > 0 && names.every((n) => n === 'OAUTHBEARER' || n === 'XOAUTH2') ? 'token' : 'password');
   const connection = await connectClient({
@@ -170,7 +322,7 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
       channelBinding: cb,
       requireChannelBinding: cbPolicy === 'require',
       secure: connection.tlsVersion !== null,
-      clientCertificate: clientCertPath !== undefined && connection.tlsVersion !== null,
+      clientCertificate: setup.clientCertificate && connection.tlsVersion !== null,
       server: { host, port },
       allowInsecurePassword,
       ...(maxIterationCount === undefined ? {} : { maxIterationCount }),
@@ -182,11 +334,13 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
       mechanism,
       channelBinding: mechanism.endsWith('-PLUS') && cb ? cb.cbName : null,
       capabilities: connection.capabilities(),
+      ...(insecure && connection.tlsVersion !== null ? { certificateVerified: false } : {}),
     };
     if (values.json === true) {
-      io.stdout.write(`${JSON.stringify(report)}\n`);
+      io.stdout.write(`${JSON.stringify({ ok: true, ...report })}\n`);
     } else {
       io.stdout.write(`tls: ${report.tls ?? 'none'}\nmechanism: ${report.mechanism}\nchannel-binding: ${report.channelBinding ?? 'none'}\n`);
+      if (report.certificateVerified === false) io.stdout.write('certificate: NOT VERIFIED (--insecure)\n');
       if (report.capabilities) io.stdout.write(`capabilities: ${report.capabilities.join(' ')}\n`);
     }
     return EXIT.ok;

@@ -9,12 +9,14 @@ import { AuthenticationFailure, SASLError } from '../index.js';
 import { EXIT, UsageError } from './args.js';
 import { decisiveError } from './attempts.js';
 import { clientCommand } from './client.js';
+import { EXIT_INTERRUPTED, Interrupted } from './errors.js';
 import type { Command, CommandIO } from './io.js';
+import { mechanismsCommand } from './mechanisms.js';
 import { mkpasswdCommand } from './mkpasswd.js';
 import { serverCommand } from './server.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly Command[] = [clientCommand, serverCommand, mkpasswdCommand];
+const COMMANDS: readonly Command[] = [clientCommand, serverCommand, mkpasswdCommand, mechanismsCommand];
 
 const USAGE = `Usage: saslkit <command> [options]
 
@@ -27,12 +29,13 @@ ${COMMANDS.map((c) => `  ${c.name.padEnd(10)} ${c.summary}`).join('\n')}
 
 /**
  * The exit status for an error: 1 for refused credentials, 2 for a usage
- * error, 3 for everything else.
+ * error, 130 for Ctrl-C at a prompt, 3 for everything else.
  *
  * @param err - what the command threw
  */
 export function exitStatusOf(err: unknown): number {
   if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof Interrupted) return EXIT_INTERRUPTED;
   if (err instanceof AuthenticationFailure) return EXIT.authenticationFailed;
   return EXIT.failure;
 }
@@ -81,6 +84,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     io.stderr.write(`saslkit ${command.name}: ${describeError(error)}\n`);
     for (const other of others) io.stderr.write(`  also tried ${other.mechanism}: ${describeError(other.error)}\n`);
     if (status === EXIT.usage) io.stderr.write(`Try "saslkit ${command.name} --help".\n`);
+    const hint = (err as { hint?: unknown } | null)?.hint;
+    if (typeof hint === 'string') io.stderr.write(`hint: ${hint}\n`);
     return status;
   }
 }

@@ -7,6 +7,7 @@
  * @module
  */
 import { UsageError } from './args.js';
+import { Interrupted } from './errors.js';
 import type { CommandIO } from './io.js';
 
 /** The environment variable the password is read from first. */
@@ -49,8 +50,9 @@ function readFirstLine(stdin: CommandIO['stdin']): Promise<string> {
 
 function promptWithoutEcho(io: CommandIO, prompt: string): Promise<string> {
   const { stdin } = io;
-  io.stderr.write(prompt);
+  // Raw mode first: a Ctrl-C typed as soon as the prompt shows must reach us as a character.
   stdin.setRawMode?.(true);
+  io.stderr.write(prompt);
   return new Promise((resolve, reject) => {
     let typed = '';
     const finish = (error: Error | null): void => {
@@ -64,7 +66,7 @@ function promptWithoutEcho(io: CommandIO, prompt: string): Promise<string> {
     const onData = (chunk: Buffer | string): void => {
       for (const ch of chunk.toString()) {
         if (ch === '\r' || ch === '\n' || ch === '\u0004') return finish(null);
-        if (ch === '\u0003') return finish(new UsageError('interrupted'));
+        if (ch === '\u0003') return finish(new Interrupted('interrupted at the password prompt'));
         if (ch === '\u007f' || ch === '\b') typed = typed.slice(0, -1);
         else if (typed.length < MAX_LINE) typed += ch;
       }

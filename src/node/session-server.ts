@@ -44,6 +44,14 @@ export interface SessionServerOptions {
    * so EXTERNAL is never offered.
    */
   readonly externalIdentity?: (socket: tls.TLSSocket) => string | null;
+  /**
+   * Told of every connection accepted within `maxConnections`, synchronously
+   * before its session starts (so an `AsyncLocalStorage.enterWith` here is
+   * seen by the session's hooks): for connection logs, from
+   * `socket.remoteAddress`/`remotePort` and the socket's `'close'` event.
+   * An error it throws is ignored.
+   */
+  readonly onConnection?: (socket: net.Socket) => void;
 }
 
 /** A listening server. */
@@ -143,6 +151,11 @@ export async function startSessionServer(
       return;
     }
     counted.add(socket);
+    try {
+      options.onConnection?.(socket);
+    } catch {
+      // a logging hook must not stop the session
+    }
     const connection = connectionOf(socket);
     let session: ServedSession;
     try {

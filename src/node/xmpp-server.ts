@@ -8,7 +8,7 @@
  */
 import type { ServerConnection } from '../server/mechanism.js';
 import type { AuthOutcome } from '../server/exchange.js';
-import { XmppServerSession, type XmppServerSessionOptions } from '../protocols/xmpp/server.js';
+import { XmppServerSession, serveResourceBinding, type XmppServerSessionOptions } from '../protocols/xmpp/server.js';
 import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
 import { SocketXmppTransport, type SocketXmppTransportOptions } from './xmpp-socket-transport.js';
 import { loginLimits } from '../protocols/login-limits.js';
@@ -23,19 +23,16 @@ export interface NodeXmppServerOptions
   /**
    * Called once a client authenticated and restarted its stream; the stream
    * is the application's from then on (resource binding, stanzas), and is
-   * closed when the returned promise settles. Default: wait until the client
-   * closes its stream (or the read times out).
+   * closed when the returned promise settles. Default: answer resource
+   * binding and the legacy session request with {@link serveResourceBinding}
+   * (so real clients finish logging in) until the client closes its stream
+   * (or the read times out).
    */
   readonly onAuthenticated?: (outcome: AuthOutcome, transport: SocketXmppTransport) => Promise<void> | void;
 }
 
 /** A listening server from {@link startXmppServer}. */
 export type RunningXmppServer = RunningServer;
-
-async function untilClosed(transport: SocketXmppTransport): Promise<void> {
-  // Drain whatever the client sends (bounded by the transport) until it leaves.
-  for (;;) await transport.receive();
-}
 
 /**
  * Start an XMPP server that authenticates clients with saslkit.
@@ -83,7 +80,7 @@ export function startXmppServer(options: NodeXmppServerOptions): Promise<Running
         const result = await session.run();
         if (result.kind !== 'authenticated') return;
         try {
-          await (options.onAuthenticated ?? ((_o, t) => untilClosed(t)))(result.outcome, transport);
+          await (options.onAuthenticated ?? ((o, t) => serveResourceBinding(t, o, { domain: options.domain })))(result.outcome, transport);
         } catch {
           // the client left or broke the stream
         } finally {

@@ -63,7 +63,14 @@ export {
   startTLSClient,
   type XmppAuthResult,
 } from './client.js';
-export { XmppServerSession, type XmppServerResult, type XmppServerSessionOptions } from './server.js';
+export {
+  NS_SESSION,
+  XmppServerSession,
+  serveResourceBinding,
+  type ResourceBindingOptions,
+  type XmppServerResult,
+  type XmppServerSessionOptions,
+} from './server.js';
 export {
   FramedXmppTransport,
   webSocketXmppTransport,

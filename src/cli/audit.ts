@@ -1,0 +1,132 @@
+/**
+ * The audit log of `saslkit server`: one JSON object per line, for
+ * operators and fail2ban. Every line starts with `"time"` (ISO 8601, UTC)
+ * and `"event"`; connection events carry the peer's address and port and a
+ * session id that ties a connection's lines together.
+ *
+ * | event | when | fields besides time, event, session, peer, port, protocol |
+ * | --- | --- | --- |
+ * | `connect` | a connection was accepted | `local` (address:port listened on) |
+ * | `auth-success` | an exchange succeeded | `mechanism`, `user` (authcid), `authzid`, `channelBinding` |
+ * | `auth-failure` | an exchange failed or was aborted | `mechanism`, `user` (the name tried, when the mechanism carried one), `condition` |
+ * | `close` | the connection closed | `durationMs` |
+ *
+ * The attempted user comes from the credential store's lookups made during
+ * the exchange (the session is followed with `AsyncLocalStorage`, entered in
+ * the Node server's `onConnection` hook), so no mechanism needs to report
+ * it; it is the prepared name the client sent, never a password, token or
+ * proof.
+ *
+ * @module
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import type { CredentialStore, ExchangeEnd } from '../server/index.js';
+
+/** The longest user name written to the log (longer names are cut, marked with `…`). */
+const MAX_USER = 256;
+
+/** One connection as the audit log follows it. */
+interface AuditSession {
+  readonly id: string;
+  readonly peer: string;
+  readonly port: number;
+  /** The last user name the credential store was asked about in this session. */
+  user: string | null;
+}
+
+/** Writes the audit lines of one server. */
+export class AuditLog {
+  readonly #write: (line: string) => void;
+  readonly #protocol: string;
+  readonly #sessions = new AsyncLocalStorage<AuditSession>();
+
+  /**
+   * @param write - takes one line (with its newline)
+   * @param protocol - `imap`, `smtp` or `xmpp`, on every connection line
+   */
+  constructor(write: (line: string) => void, protocol: string) {
+    this.#write = write;
+    this.#protocol = protocol;
+  }
+
+  /**
+   * Write one event line: `time` and `event` first, then `fields`.
+   *
+   * @param event - the event name
+   * @param fields - the rest (JSON values)
+   */
+  emit(event: string, fields: Record<string, unknown> = {}): void {
+    this.#write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+  }
+
+  /**
+   * The Node server's `onConnection` hook: logs `connect` now and `close`
+   * later, and makes this connection the session its exchanges report to.
+   *
+   * @param socket - the accepted socket
+   */
+  readonly onConnection = (socket: Socket): void => {
+    const session: AuditSession = {
+      id: randomBytes(6).toString('hex'),
+      peer: socket.remoteAddress ?? 'unknown',
+      port: socket.remotePort ?? 0,
+      user: null,
+    };
+    const started = Date.now();
+    this.#sessions.enterWith(session);
+    this.emit('connect', { ...this.#connectionFields(session), local: `${socket.localAddress ?? ''}:${socket.localPort ?? 0}` });
+    socket.once('close', () => this.emit('close', { ...this.#connectionFields(session), durationMs: Date.now() - started }));
+  };
+
+  /**
+   * The `SASLServer` `onExchangeEnd` hook: `auth-success` or `auth-failure`.
+   *
+   * @param end - the exchange's end
+   */
+  readonly onExchangeEnd = (end: ExchangeEnd): void => {
+    const session = this.#sessions.getStore();
+    const base = { ...(session ? this.#connectionFields(session) : { protocol: this.#protocol }), mechanism: end.mechanism.slice(0, 40) };
+    if (end.result.kind === 'success') {
+      const { outcome } = end.result;
+      this.emit('auth-success', { ...base, user: outcome.authcid, authzid: outcome.authzid, channelBinding: outcome.channelBinding });
+    } else {
+      this.emit('auth-failure', { ...base, user: session?.user ?? null, condition: end.result.condition });
+    }
+    if (session) session.user = null;
+  };
+
+  /**
+   * A credential store that notes, for the current session, which user name
+   * was looked up (the attempted user of a failure line).
+   *
+   * @param store - the real store
+   */
+  watch(store: CredentialStore): CredentialStore {
+    const note = (username: string): void => {
+      const session = this.#sessions.getStore();
+      if (session) session.user = username.length > MAX_USER ? `${username.slice(0, MAX_USER)}…` : username;
+    };
+    const watched: CredentialStore = {
+      scramCredentials: (username) => {
+        note(username);
+        return store.scramCredentials(username);
+      },
+    };
+    const verify = store.verifyPassword?.bind(store);
+    return verify
+      ? {
+          ...watched,
+          verifyPassword: (username, password) => {
+            note(username);
+            return verify(username, password);
+          },
+        }
+      : watched;
+  }
+
+  #connectionFields(session: AuditSession): Record<string, unknown> {
+    return { session: session.id, peer: session.peer, port: session.port, protocol: this.#protocol };
+  }
+}
