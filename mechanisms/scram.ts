@@ -624,7 +624,7 @@ function scramSession(config: ScramServerConfig, context: ServerMechanismContext
     const proofOk =
       final.proof.length === hash.outputLength &&
       timingSafeEqual(hash.digest(xorBytes(final.proof, clientSignature)), credential.storedKey);
-    if (!(proofOk && known)) return scramFailure('not-authorized', 'invalid-proof', 'authentication failed');
+    if (!(proofOk && known)) return { ...scramFailure('not-authorized', 'invalid-proof', 'authentication failed'), authcid: username };
 
     const serverSignature = hash.hmac(credential.serverKey, authMessage);
     return {

@@ -17,6 +17,12 @@ import {
   type ServerFailure,
   type ServerMechanismSession,
 } from './mechanism.js';
+import { isFailedLogin, type LoginAttempt, type LoginThrottle, type ThrottleDecision } from './throttle.js';
+
+/** The longest delay a throttle may impose on one step, in ms. */
+const MAX_THROTTLE_DELAY_MS = 60_000;
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Who the client is, once an exchange succeeded. */
 export interface AuthOutcome {
@@ -96,6 +102,8 @@ export interface ExchangeSetup {
   readonly onInternalError: ((err: unknown) => void) | null;
   /** Told once, when the exchange ends. */
   readonly onEnd?: ((end: ExchangeEnd) => void) | null;
+  /** The brute-force defence, or `null` for none. */
+  readonly throttle?: LoginThrottle | null;
   readonly options: ExchangeOptions;
 }
 
@@ -172,6 +180,12 @@ export class ServerExchange {
     const session = setup.session;
 
     this.#phase = 'busy';
+    if (first) {
+      // May this client try at all? (Before any credential is looked at.)
+      const refusal = await this.#consult(null, 'check');
+      if (this.#aborted()) return this.#result!;
+      if (refusal) return this.#end(refusal);
+    }
     let step: MechanismStep;
     try {
       step = await session.next(response);
@@ -184,7 +198,7 @@ export class ServerExchange {
       case 'challenge':
         return this.#emit(step);
       case 'failure':
-        return this.#end(step);
+        return this.#fail(step);
       case 'done':
         return this.#finish(step);
     }
@@ -222,7 +236,22 @@ export class ServerExchange {
     if (this.#aborted()) return this.#result!;
     this.#phase = 'open';
     if (decision === false || (decision !== true && (typeof decision !== 'object' || decision === null))) {
-      return this.#end(failure('invalid-authzid', 'not authorized to act as the requested identity'));
+      return this.#fail({ ...failure('invalid-authzid', 'not authorized to act as the requested identity'), ...(identity.authcid === null ? {} : { authcid: identity.authcid }) });
+    }
+    if (identity.authcid !== null && this.#setup.throttle) {
+      // A user locked out by the throttle is refused even with the right
+      // password, with the answer its wrong passwords get.
+      this.#phase = 'busy';
+      const refusal = await this.#consult(identity.authcid, 'check');
+      if (this.#aborted()) return this.#result!;
+      this.#phase = 'open';
+      if (refusal) return this.#end(refusal);
+      try {
+        await this.#setup.throttle.succeeded?.(this.#attempt(identity.authcid));
+      } catch (err) {
+        this.#setup.onInternalError?.(err);
+      }
+      if (this.#aborted()) return this.#result!;
     }
     const success: ServerSuccess = {
       kind: 'success',
@@ -241,6 +270,44 @@ export class ServerExchange {
       return this.#emit(challenge(done.data));
     }
     return this.#end(success);
+  }
+
+  #attempt(authcid: string | null): LoginAttempt {
+    return { mechanism: this.mechanism, connection: this.#setup.connection, authcid };
+  }
+
+  /**
+   * Ask the throttle; wait out a delay. Returns the refusal to answer
+   * instead, or `null` to go on. A throttle that throws refuses on `check`
+   * (as a credential store that is down does) and lets `failed` go undelayed.
+   */
+  async #consult(authcid: string | null, what: 'check' | 'failed'): Promise<ServerFailure | null> {
+    const throttle = this.#setup.throttle;
+    if (!throttle) return null;
+    let decision: ThrottleDecision;
+    try {
+      decision = await throttle[what](this.#attempt(authcid));
+    } catch (err) {
+      this.#setup.onInternalError?.(err);
+      return what === 'check' ? failure('temporary-auth-failure', 'internal error') : null;
+    }
+    if (decision?.action === 'refuse') {
+      const text = typeof decision.text === 'string' ? decision.text : 'too many failed logins; try again later';
+      return { ...failure('temporary-auth-failure', text), ...(authcid === null ? {} : { authcid }) };
+    }
+    if (decision?.action === 'delay' && Number.isFinite(decision.ms) && decision.ms > 0) {
+      await sleep(Math.min(decision.ms, MAX_THROTTLE_DELAY_MS));
+    }
+    return null;
+  }
+
+  /** End with a failure; a failed login goes through the throttle first (delayed, or replaced by a refusal). */
+  async #fail(result: ServerFailure): Promise<ServerResult> {
+    if (!this.#setup.throttle || !isFailedLogin(result)) return this.#end(result);
+    this.#phase = 'busy';
+    const refusal = await this.#consult(typeof result.authcid === 'string' ? result.authcid : null, 'failed');
+    if (this.#aborted()) return this.#result!;
+    return this.#end(refusal ?? result);
   }
 
   /** True when {@link abort} ended the exchange while a step was awaiting. */

@@ -36,6 +36,15 @@ export {
   type ServerMechanismContext,
   type ServerMechanismSession,
 } from './mechanism.js';
+export {
+  DEFAULT_MAX_AUTH_FAILURES,
+  MemoryLoginThrottle,
+  isFailedLogin,
+  type LoginAttempt,
+  type LoginThrottle,
+  type MemoryLoginThrottleOptions,
+  type ThrottleDecision,
+} from './throttle.js';
 export { defaultAuthorizer, type AuthorizationGrant, type AuthorizationRequest, type Authorizer } from './authorization.js';
 export { LoopbackInterface, type LoopbackOptions } from './loopback.js';
 export { MemoryCredentialStore, type AddUserOptions, type CredentialStore } from './credentials/store.js';
