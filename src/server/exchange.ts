@@ -22,6 +22,9 @@ import { isFailedLogin, type LoginAttempt, type LoginThrottle, type ThrottleDeci
 /** The longest delay a throttle may impose on one step, in ms. */
 const MAX_THROTTLE_DELAY_MS = 60_000;
 
+const isPromiseLike = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Who the client is, once an exchange succeeded. */
@@ -180,10 +183,13 @@ export class ServerExchange {
     const session = setup.session;
 
     this.#phase = 'busy';
-    if (first) {
+    if (first && this.#setup.throttle) {
       // May this client try at all? (Before any credential is looked at.)
-      const refusal = await this.#consult(null, 'check');
-      if (this.#aborted()) return this.#result!;
+      let refusal = this.#consult(null, 'check');
+      if (isPromiseLike(refusal)) {
+        refusal = await refusal;
+        if (this.#aborted()) return this.#result!;
+      }
       if (refusal) return this.#end(refusal);
     }
     let step: MechanismStep;
@@ -278,27 +284,34 @@ export class ServerExchange {
 
   /**
    * Ask the throttle; wait out a delay. Returns the refusal to answer
-   * instead, or `null` to go on. A throttle that throws refuses on `check`
+   * instead, or `null` to go on; synchronously when the throttle answered
+   * synchronously without a delay. A throttle that throws refuses on `check`
    * (as a credential store that is down does) and lets `failed` go undelayed.
    */
-  async #consult(authcid: string | null, what: 'check' | 'failed'): Promise<ServerFailure | null> {
+  #consult(authcid: string | null, what: 'check' | 'failed'): ServerFailure | null | Promise<ServerFailure | null> {
     const throttle = this.#setup.throttle;
     if (!throttle) return null;
-    let decision: ThrottleDecision;
-    try {
-      decision = await throttle[what](this.#attempt(authcid));
-    } catch (err) {
+    const broken = (err: unknown): ServerFailure | null => {
       this.#setup.onInternalError?.(err);
       return what === 'check' ? failure('temporary-auth-failure', 'internal error') : null;
+    };
+    const decide = (decision: ThrottleDecision): ServerFailure | null | Promise<null> => {
+      if (decision?.action === 'refuse') {
+        const text = typeof decision.text === 'string' ? decision.text : 'too many failed logins; try again later';
+        return { ...failure('temporary-auth-failure', text), ...(authcid === null ? {} : { authcid }) };
+      }
+      if (decision?.action === 'delay' && Number.isFinite(decision.ms) && decision.ms > 0) {
+        return sleep(Math.min(decision.ms, MAX_THROTTLE_DELAY_MS)).then(() => null);
+      }
+      return null;
+    };
+    let decision: ThrottleDecision | Promise<ThrottleDecision>;
+    try {
+      decision = throttle[what](this.#attempt(authcid));
+    } catch (err) {
+      return broken(err);
     }
-    if (decision?.action === 'refuse') {
-      const text = typeof decision.text === 'string' ? decision.text : 'too many failed logins; try again later';
-      return { ...failure('temporary-auth-failure', text), ...(authcid === null ? {} : { authcid }) };
-    }
-    if (decision?.action === 'delay' && Number.isFinite(decision.ms) && decision.ms > 0) {
-      await sleep(Math.min(decision.ms, MAX_THROTTLE_DELAY_MS));
-    }
-    return null;
+    return isPromiseLike(decision) ? Promise.resolve(decision).then(decide, broken) : decide(decision);
   }
 
   /** End with a failure; a failed login goes through the throttle first (delayed, or replaced by a refusal). */

@@ -53,10 +53,13 @@ export {
   checkScramCredential,
   defaultIterationCount,
   deriveScramCredentials,
+  dummyVerifier,
+  profileOf,
   unknownUserCredential,
   verifyScramPassword,
   type DeriveScramOptions,
   type ScramCredential,
+  type VerifierProfile,
 } from './credentials/scram.js';
 export { formatScramCredential, parseScramCredential, type ScramCredentialFormat } from './credentials/formats.js';
 
@@ -80,5 +83,5 @@ export {
 } from '../../mechanisms/oauthbearer.js';
 export { XOAUTH2Server, type XOAUTH2ServerOptions } from '../../mechanisms/xoauth2.js';
 export { LOGINServer } from '../../mechanisms/login.js';
-export { verifyPasswordWithStore } from './credentials/verify.js';
+export { typicalVerifierProfiles, unknownUserVerifier, verifyPasswordWithStore } from './credentials/verify.js';
 export { EXTERNALServer } from '../../mechanisms/external.js';
