@@ -41,7 +41,7 @@ import { clientKeyOf, saltPassword, serverKeyOf } from '../src/scram/keys.js';
 import { isSASLCondition, type SASLCondition } from '../src/core/conditions.js';
 import { unescapeSaslname } from '../src/scram/attributes.js';
 import { challenge, failure, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
-import { checkScramCredential, unknownUserCredential, type ScramCredential } from '../src/server/credentials/scram.js';
+import { checkScramCredential, unknownUserCredential, type ScramCredential, type VerifierProfile } from '../src/server/credentials/scram.js';
 import { observeVerifiers, typicalVerifierProfiles } from '../src/server/credentials/verify.js';
 
 /** Options shared by {@link SCRAM} and {@link SCRAMPLUS}. */
@@ -595,10 +595,9 @@ function scramSession(config: ScramServerConfig, context: ServerMechanismContext
       observeVerifiers(store, all);
     } else {
       // Show what a typical user of this store shows: same count, same salt length.
-      const typical =
-        config.unknownUserIterations === null || config.unknownUserSaltLength === null
-          ? (await typicalVerifierProfiles(store)).find((p) => p.hash === hash.name)
-          : undefined;
+      let profiles = config.unknownUserIterations === null || config.unknownUserSaltLength === null ? typicalVerifierProfiles(store) : [];
+      if (!Array.isArray(profiles)) profiles = await profiles;
+      const typical = (profiles as readonly VerifierProfile[]).find((p) => p.hash === hash.name);
       credential = unknownUserCredential(
         context.secret,
         hash.name,

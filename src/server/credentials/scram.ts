@@ -144,8 +144,8 @@ function fakeKeysOf(secret: Uint8Array, h: HashAlgorithm): { readonly storedKey:
  * The verifier the server pretends an unknown user has, so that an unknown
  * name goes through the same messages and the same work as a known one:
  * its salt is `HMAC-SHA-256(secret, hash | username)` truncated, stable for
- * a given name as long as `secret` is (the one HMAC this costs per call);
- * its keys match no password and are computed once per secret and hash,
+ * a given name as long as `secret` is (one HMAC, and the last 1024 names'
+ * salts are kept, so a retried name costs a lookup); its keys match no password and are computed once per secret and hash,
  * then shared by every unknown name (they never leave the server). Treat
  * the returned keys as read-only.
  *
@@ -163,10 +163,22 @@ export function unknownUserCredential(
   saltLength: number = DEFAULT_SALT_LENGTH,
 ): ScramCredential {
   const h = requireHash(hash);
-  const mac = requireHash('SHA-256');
-  const salt = mac.hmac(secret, utf8Encode(`saslkit unknown user salt\0${h.name}\0${username}`)).slice(0, Math.max(1, Math.min(32, saltLength)));
-  return { hash: h.name, salt, iterations, ...fakeKeysOf(secret, h) };
+  const length = Math.max(1, Math.min(32, saltLength));
+  let salts = fakeSalts.get(secret);
+  if (!salts) fakeSalts.set(secret, (salts = new Map()));
+  const key = `${h.name}\0${length}\0${username}`;
+  let salt = salts.get(key);
+  if (!salt) {
+    salt = requireHash('SHA-256').hmac(secret, utf8Encode(`saslkit unknown user salt\0${h.name}\0${username}`)).slice(0, length);
+    if (salts.size >= FAKE_SALT_CACHE_SIZE) salts.clear();
+    salts.set(key, salt);
+  }
+  return { hash: h.name, salt: salt.slice(), iterations, ...fakeKeysOf(secret, h) };
 }
+
+/** Unknown names' salts recently shown, per secret: a retried name costs a lookup instead of an HMAC. */
+const fakeSalts = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+const FAKE_SALT_CACHE_SIZE = 1024;
 
 /** The fake verifiers PLAIN and LOGIN check an unknown name against, per secret and profile. */
 const dummyVerifiers = new WeakMap<Uint8Array, Map<string, ScramCredential>>();

@@ -55,12 +55,13 @@ export function observeVerifiers(store: CredentialStore, credentials: readonly S
  *
  * @param store - the credential store
  */
-export async function typicalVerifierProfiles(store: CredentialStore): Promise<readonly VerifierProfile[]> {
-  if (typeof store.verifierProfiles === 'function') {
-    const reported = await store.verifierProfiles();
-    if (Array.isArray(reported) && reported.length > 0) return reported;
-  }
-  return observed.get(store) ?? DEFAULT_PROFILES;
+export function typicalVerifierProfiles(store: CredentialStore): readonly VerifierProfile[] | Promise<readonly VerifierProfile[]> {
+  const fallback = (reported: unknown): readonly VerifierProfile[] =>
+    Array.isArray(reported) && reported.length > 0 ? (reported as readonly VerifierProfile[]) : (observed.get(store) ?? DEFAULT_PROFILES);
+  if (typeof store.verifierProfiles !== 'function') return fallback(null);
+  const reported = store.verifierProfiles();
+  // A synchronous store (the in-memory one) answers without an await.
+  return typeof (reported as { then?: unknown }).then === 'function' ? Promise.resolve(reported).then(fallback) : fallback(reported);
 }
 
 /**
