@@ -44,6 +44,7 @@ export {
   type LoginThrottle,
   type MemoryLoginThrottleOptions,
   type ThrottleDecision,
+  type ThrottleSize,
 } from './throttle.js';
 export { defaultAuthorizer, type AuthorizationGrant, type AuthorizationRequest, type Authorizer } from './authorization.js';
 export { LoopbackInterface, type LoopbackOptions } from './loopback.js';

@@ -144,6 +144,14 @@ export interface MemoryLoginThrottleOptions {
   readonly now?: () => number;
 }
 
+/** How much a {@link MemoryLoginThrottle} remembers. */
+export interface ThrottleSize {
+  /** Addresses (IPv4, IPv6 /64) with failures in their window. */
+  readonly addresses: number;
+  /** User names with failures in their window. */
+  readonly users: number;
+}
+
 interface Entry {
   failures: number;
   last: number;
@@ -254,7 +262,7 @@ export class MemoryLoginThrottle implements LoginThrottle {
   }
 
   /** How many addresses and users are remembered now (for metrics and tests). */
-  get size(): { readonly addresses: number; readonly users: number } {
+  get size(): ThrottleSize {
     return { addresses: this.#addresses.size, users: this.#users.size };
   }
 
