@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8Encode } from '../../core/bytes.js';
 import { SASLError } from '../../core/errors.js';
 import { saslprep } from '../../core/saslprep.js';
@@ -169,7 +171,10 @@ export function unknownUserCredential(
   const key = `${h.name}\0${length}\0${username}`;
   let salt = salts.get(key);
   if (!salt) {
-    salt = requireHash('SHA-256').hmac(secret, utf8Encode(`saslkit unknown user salt\0${h.name}\0${username}`)).slice(0, length);
+    let keyed = saltMacs.get(secret);
+    if (!keyed) saltMacs.set(secret, (keyed = hmac.create(sha256, secret)));
+    // HMAC-SHA-256(secret, label), from the keyed state made once per secret.
+    salt = keyed.clone().update(utf8Encode(`saslkit unknown user salt\0${h.name}\0${username}`)).digest().slice(0, length);
     if (salts.size >= FAKE_SALT_CACHE_SIZE) salts.clear();
     salts.set(key, salt);
   }
@@ -179,6 +184,8 @@ export function unknownUserCredential(
 /** Unknown names' salts recently shown, per secret: a retried name costs a lookup instead of an HMAC. */
 const fakeSalts = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
 const FAKE_SALT_CACHE_SIZE = 1024;
+/** HMAC-SHA-256 keyed with each secret, its key block hashed once. */
+const saltMacs = new WeakMap<Uint8Array, ReturnType<typeof hmac.create>>();
 
 /** The fake verifiers PLAIN and LOGIN check an unknown name against, per secret and profile. */
 const dummyVerifiers = new WeakMap<Uint8Array, Map<string, ScramCredential>>();
