@@ -122,6 +122,12 @@ describe('MemoryLoginThrottle', () => {
     expect(t.size).toEqual({ addresses: 100, users: 100 });
     expect(t.check(attempt('10.3.231.1')).action).toBe('refuse'); // i = 999, still remembered
     expect(t.check(attempt('10.0.0.1')).action).toBe('allow'); // i = 0, forgotten
+    // Names are counted by their first 256 characters, so junk names cannot blow the memory up.
+    const u = new MemoryLoginThrottle({ now: () => 0, failureDelayMs: 0, maxFailuresPerUser: 2 });
+    u.failed(attempt(undefined, `${'n'.repeat(256)}x`));
+    u.failed(attempt(undefined, `${'n'.repeat(256)}y`));
+    expect(u.check(attempt(undefined, `${'n'.repeat(256)}z`)).action).toBe('refuse');
+    expect(u.size.users).toBe(1);
   });
 
   it('rejects bad options', () => {

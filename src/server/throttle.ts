@@ -186,6 +186,17 @@ function addressKey(address: string): string {
   return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
 }
 
+/**
+ * The key a user name is counted under: the name, cut at 256 characters so
+ * that the table's memory stays bounded whatever names a guesser sends (names
+ * that long are junk; merging them costs nothing).
+ *
+ * @param authcid - the name the client tried
+ */
+function userKey(authcid: string): string {
+  return authcid.length > 256 ? authcid.slice(0, 256) : authcid;
+}
+
 /** A bounded map from key to failure count that forgets entries after a window. */
 class FailureTable {
   readonly #entries = new Map<string, Entry>();
@@ -230,7 +241,8 @@ class FailureTable {
  * last failure; a per-user refusal is available but off by default.
  * Addresses are counted per IPv4 address and per IPv6 /64; a connection
  * without {@link ServerConnection.peerAddress} is counted only per user.
- * Memory is bounded (`maxEntries` per table) and entries expire.
+ * Memory is bounded (`maxEntries` per table, user names counted by their
+ * first 256 characters) and entries expire.
  *
  * It is the default of {@link SASLServerOptions.throttle}; one instance
  * serves one process. For a fleet, implement {@link LoginThrottle} over
@@ -289,7 +301,7 @@ export class MemoryLoginThrottle implements LoginThrottle {
     if (refusal) return refusal;
     const address = attempt.connection.peerAddress;
     const byAddress = address ? this.#addresses.add(addressKey(address), now) : 0;
-    const byUser = attempt.authcid !== null ? this.#users.add(attempt.authcid, now) : 0;
+    const byUser = attempt.authcid !== null ? this.#users.add(userKey(attempt.authcid), now) : 0;
     const n = Math.max(byAddress, byUser, 1);
     const ms = Math.min(this.#maxDelayMs, this.#failureDelayMs * 2 ** Math.min(n - 1, 30));
     return ms > 0 ? { action: 'delay', ms } : { action: 'allow' };
@@ -302,7 +314,7 @@ export class MemoryLoginThrottle implements LoginThrottle {
    * @param attempt - the attempt
    */
   succeeded(attempt: LoginAttempt): void {
-    if (attempt.authcid !== null) this.#users.forget(attempt.authcid);
+    if (attempt.authcid !== null) this.#users.forget(userKey(attempt.authcid));
   }
 
   #refusal(attempt: LoginAttempt, now: number): ThrottleDecision | null {
@@ -310,7 +322,7 @@ export class MemoryLoginThrottle implements LoginThrottle {
     if (address && this.#maxPerAddress !== null && this.#addresses.failures(addressKey(address), now) >= this.#maxPerAddress) {
       return { action: 'refuse', text: 'too many failed logins from this address; try again later' };
     }
-    if (attempt.authcid !== null && this.#maxPerUser !== null && this.#users.failures(attempt.authcid, now) >= this.#maxPerUser) {
+    if (attempt.authcid !== null && this.#maxPerUser !== null && this.#users.failures(userKey(attempt.authcid), now) >= this.#maxPerUser) {
       return { action: 'refuse', text: 'too many failed logins for this user; try again later' };
     }
     return null;
