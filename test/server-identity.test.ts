@@ -89,6 +89,32 @@ describeWithPeers('connection identity seen by every hook (loopback, STARTTLS, c
     },
   };
 
+  it('implicit TLS 1.2 without a client certificate: tlsVersion TLSv1.2, no certificate identity', async () => {
+    const sasl = new SASLServer({
+      mechanisms: scramServerMechanisms({ hashes: ['SHA-256'], plus: false }),
+      credentials: await (async () => {
+        const c = new MemoryCredentialStore();
+        await c.addUser('user', 'pencil', { hashes: ['SHA-256'] });
+        return c;
+      })(),
+      throttle: null,
+      onExchangeEnd: (end) => seen.push({ hook: 'onExchangeEnd', connection: end.connection }),
+    });
+    const tls12 = await startImapServer({ sasl, tls: { key: serverCert.key, cert: serverCert.cert, maxVersion: 'TLSv1.2' }, implicitTLS: true, readTimeoutMs: 10_000 });
+    try {
+      seen.length = 0;
+      const s = await ImapClientSession.connect({ host: '127.0.0.1', port: tls12.port, security: 'implicit', tls: { ca: serverCert.cert, servername: 'localhost' }, readTimeoutMs: 10_000 });
+      try {
+        await s.authenticate([new SCRAM(() => ['user', 'pencil'], { hashes: ['SHA-256'] })]);
+      } finally {
+        await s.logout();
+      }
+      expect(seen[0]?.connection).toMatchObject({ secure: true, peerAddress: '127.0.0.1', localPort: tls12.port, tlsVersion: 'TLSv1.2', clientCertificateIdentity: null });
+    } finally {
+      await tls12.close();
+    }
+  });
+
   for (const protocol of ['imap', 'smtp', 'xmpp'] as const) {
     it(`${protocol.toUpperCase()}: the authorizer, onExchangeEnd and the throttle see addresses, ports, TLS version and certificate identity`, async () => {
       seen.length = 0;
