@@ -166,7 +166,7 @@ export class CRAMMD5Server implements ServerMechanism {
         const key = typeof secret === 'string' ? utf8Encode(secret) : randomBytes(16);
         const expected = utf8Encode(toHex(hmac(md5, key, challengeBytes)));
         if (typeof secret !== 'string' || !timingSafeEqual(utf8Encode(digest), expected)) {
-          return failure('not-authorized', 'CRAM-MD5: invalid credentials');
+          return { ...failure('not-authorized', 'CRAM-MD5: invalid credentials'), authcid: username };
         }
         return { kind: 'done', data: null, identity: { authcid: username, authzid: null, channelBinding: null } };
       },

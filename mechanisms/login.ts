@@ -142,7 +142,7 @@ export class LOGINServer implements ServerMechanism {
             phase = 'done';
             if (response === null) return failure('malformed-request', 'LOGIN: expected the password');
             const password = prepare(response, 'password');
-            if (!(await verifyPasswordWithStore(context, username, password))) return failure('not-authorized', 'LOGIN: invalid credentials');
+            if (!(await verifyPasswordWithStore(context, username, password))) return { ...failure('not-authorized', 'LOGIN: invalid credentials'), authcid: username };
             return { kind: 'done', data: null, identity: { authcid: username, authzid: null, channelBinding: null } };
           }
           default:

@@ -164,7 +164,7 @@ export class PLAINServer implements ServerMechanism {
       const message = decodePlainMessage(response);
       const authcid = prepareQuery(message.authcid, 'authentication identity');
       const password = prepareQuery(message.password, 'password');
-      if (!(await verifyPasswordWithStore(context, authcid, password))) return failure('not-authorized', 'PLAIN: invalid credentials');
+      if (!(await verifyPasswordWithStore(context, authcid, password))) return { ...failure('not-authorized', 'PLAIN: invalid credentials'), authcid };
       return { kind: 'done', data: null, identity: { authcid, authzid: message.authzid, channelBinding: null } };
     });
   }

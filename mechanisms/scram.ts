@@ -43,7 +43,8 @@ import { DEFAULT_MAX_ITERATION_COUNT, DEFAULT_MIN_ITERATION_COUNT } from '../src
 import { isSASLCondition, type SASLCondition } from '../src/core/conditions.js';
 import { unescapeSaslname } from '../src/scram/attributes.js';
 import { challenge, failure, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
-import { checkScramCredential, unknownUserCredential, type ScramCredential } from '../src/server/credentials/scram.js';
+import { checkScramCredential, unknownUserCredential, type ScramCredential, type VerifierProfile } from '../src/server/credentials/scram.js';
+import { observeVerifiers, typicalVerifierProfiles } from '../src/server/credentials/verify.js';
 
 /** Options shared by {@link SCRAM} and {@link SCRAMPLUS}. */
 export interface SCRAMOptions {
@@ -454,11 +455,12 @@ export type ScramServerError =
 /** Options of {@link SCRAMServer} and {@link SCRAMPLUSServer}. */
 export interface SCRAMServerOptions {
   /**
-   * The iteration count shown for unknown users; set it to what your real
-   * users have. Default {@link defaultIterationCount} of the hash.
+   * The iteration count shown for unknown users. Default: what a typical
+   * user of the store has for this hash ({@link CredentialStore.verifierProfiles},
+   * else the last known user seen), else {@link defaultIterationCount} of the hash.
    */
   readonly unknownUserIterations?: number;
-  /** The salt length (bytes) shown for unknown users; default 16, as saslkit makes. */
+  /** The salt length (bytes) shown for unknown users. Default: as for the iteration count, else 16 (what saslkit makes). */
   readonly unknownUserSaltLength?: number;
   /** Length of the server nonce in characters. Default 24. */
   readonly nonceLength?: number;
@@ -559,20 +561,22 @@ interface ScramServerConfig {
   readonly name: string;
   readonly hash: HashAlgorithm;
   readonly plus: boolean;
-  readonly unknownUserIterations: number;
-  readonly unknownUserSaltLength: number;
+  /** `null`: from the store's typical profile. */
+  readonly unknownUserIterations: number | null;
+  /** `null`: from the store's typical profile. */
+  readonly unknownUserSaltLength: number | null;
   readonly generateNonce: () => string;
 }
 
 function resolveServerOptions(hashName: HashName, plus: boolean, options: SCRAMServerOptions): ScramServerConfig {
   const hash = HASHES.find((h) => h.name === hashName);
   if (!hash) throw new SASLError(null, 'invalid argument', `unsupported SCRAM hash: ${String(hashName)}`);
-  const unknownUserIterations = options.unknownUserIterations ?? hash.minimumIterationCount;
-  if (!Number.isSafeInteger(unknownUserIterations) || unknownUserIterations < 1) {
+  const unknownUserIterations = options.unknownUserIterations ?? null;
+  if (unknownUserIterations !== null && (!Number.isSafeInteger(unknownUserIterations) || unknownUserIterations < 1)) {
     throw new SASLError(null, 'invalid argument', 'unknownUserIterations must be a positive integer');
   }
-  const unknownUserSaltLength = options.unknownUserSaltLength ?? 16;
-  if (!Number.isSafeInteger(unknownUserSaltLength) || unknownUserSaltLength < 1 || unknownUserSaltLength > 32) {
+  const unknownUserSaltLength = options.unknownUserSaltLength ?? null;
+  if (unknownUserSaltLength !== null && (!Number.isSafeInteger(unknownUserSaltLength) || unknownUserSaltLength < 1 || unknownUserSaltLength > 32)) {
     throw new SASLError(null, 'invalid argument', 'unknownUserSaltLength must be an integer from 1 to 32');
   }
   const nonceLength = options.nonceLength ?? 24;
@@ -622,11 +626,26 @@ function scramSession(config: ScramServerConfig, context: ServerMechanismContext
     if (prepared.length === 0) return scramFailure('malformed-request', 'invalid-username-encoding', 'the username is empty after SASLprep');
     username = prepared;
 
-    const stored = ((await context.credentials.scramCredentials(username)) ?? []).find((c) => c.hash === hash.name);
+    const store = context.credentials;
+    const all = (await store.scramCredentials(username)) ?? [];
+    const stored = all.find((c) => c.hash === hash.name);
     known = stored !== undefined;
-    credential = stored
-      ? checkScramCredential(stored)
-      : unknownUserCredential(context.secret, hash.name, username, config.unknownUserIterations, config.unknownUserSaltLength);
+    if (stored) {
+      credential = checkScramCredential(stored);
+      observeVerifiers(store, all);
+    } else {
+      // Show what a typical user of this store shows: same count, same salt length.
+      let profiles = config.unknownUserIterations === null || config.unknownUserSaltLength === null ? typicalVerifierProfiles(store) : [];
+      if (!Array.isArray(profiles)) profiles = await profiles;
+      const typical = (profiles as readonly VerifierProfile[]).find((p) => p.hash === hash.name);
+      credential = unknownUserCredential(
+        context.secret,
+        hash.name,
+        username,
+        config.unknownUserIterations ?? typical?.iterations ?? hash.minimumIterationCount,
+        Math.min(32, config.unknownUserSaltLength ?? typical?.saltLength ?? 16),
+      );
+    }
 
     const serverNonce = config.generateNonce();
     if (typeof serverNonce !== 'string' || serverNonce.length === 0) {
@@ -664,7 +683,7 @@ function scramSession(config: ScramServerConfig, context: ServerMechanismContext
     const proofOk =
       final.proof.length === hash.outputLength &&
       timingSafeEqual(hash.digest(xorBytes(final.proof, clientSignature)), credential.storedKey);
-    if (!(proofOk && known)) return scramFailure('not-authorized', 'invalid-proof', 'authentication failed');
+    if (!(proofOk && known)) return { ...scramFailure('not-authorized', 'invalid-proof', 'authentication failed'), authcid: username };
 
     const serverSignature = hash.hmac(credential.serverKey, authMessage);
     return {
@@ -703,7 +722,8 @@ function scramSession(config: ScramServerConfig, context: ServerMechanismContext
  * SCRAM without channel binding, server side: `new SCRAMServer('SHA-256')`
  * runs SCRAM-SHA-256. Needs SCRAM verifiers for the hash in the
  * {@link CredentialStore}; an unknown user (or one without a verifier for
- * this hash) gets a fake but stable salt and the default iteration count,
+ * this hash) gets a fake but stable salt and the iteration count a typical
+ * user of the store has (see {@link SCRAMServerOptions.unknownUserIterations}),
  * and fails exactly like a wrong password.
  *
  * A client sending the GS2 flag `y` while this server offers a -PLUS

@@ -22,6 +22,7 @@ export {
   channelBindingProvider,
   serverChannelBindings,
   serverConnectionOf,
+  connectionIdentityOf,
   channelBindingFor,
   defaultChannelBindingType,
   type TlsRole,
@@ -29,6 +30,7 @@ export {
   type TlsChannelBindingOptions,
   type ChannelBindingForOptions,
   type EndPointHash,
+  type ConnectionIdentity,
 } from './channel-binding.js';
 export { connectSmtp, authenticateSmtp, SmtpConnection, type SmtpConnectOptions, type SmtpAuthenticateOptions, type SmtpSecurity } from './smtp-client.js';
 export { startSmtpServer, type NodeSmtpServerOptions, type RunningSmtpServer } from './smtp-server.js';

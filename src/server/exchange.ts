@@ -17,6 +17,15 @@ import {
   type ServerFailure,
   type ServerMechanismSession,
 } from './mechanism.js';
+import { isFailedLogin, type LoginAttempt, type LoginThrottle, type ThrottleDecision } from './throttle.js';
+
+/** The longest delay a throttle may impose on one step, in ms. */
+const MAX_THROTTLE_DELAY_MS = 60_000;
+
+const isPromiseLike = <T>(value: T | PromiseLike<T>): value is PromiseLike<T> =>
+  typeof (value as { then?: unknown } | null)?.then === 'function';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Who the client is, once an exchange succeeded. */
 export interface AuthOutcome {
@@ -105,6 +114,8 @@ export interface ExchangeSetup {
   readonly onInternalError: ((err: unknown) => void) | null;
   /** Told once, when the exchange ends. */
   readonly onEnd?: ((end: ExchangeEnd) => void) | null;
+  /** The brute-force defence, or `null` for none. */
+  readonly throttle?: LoginThrottle | null;
   readonly options: ExchangeOptions;
 }
 
@@ -181,6 +192,15 @@ export class ServerExchange {
     const session = setup.session;
 
     this.#phase = 'busy';
+    if (first && this.#setup.throttle) {
+      // May this client try at all? (Before any credential is looked at.)
+      let refusal = this.#consult(null, 'check');
+      if (isPromiseLike(refusal)) {
+        refusal = await refusal;
+        if (this.#aborted()) return this.#result!;
+      }
+      if (refusal) return this.#end(refusal);
+    }
     let step: MechanismStep;
     try {
       step = await session.next(response);
@@ -193,7 +213,7 @@ export class ServerExchange {
       case 'challenge':
         return this.#emit(step);
       case 'failure':
-        return this.#end(step);
+        return this.#fail(step);
       case 'done':
         return this.#finish(step);
     }
@@ -246,7 +266,22 @@ export class ServerExchange {
     if (this.#aborted()) return this.#result!;
     this.#phase = 'open';
     if (decision === false || (decision !== true && (typeof decision !== 'object' || decision === null))) {
-      return this.#end(failure('invalid-authzid', 'not authorized to act as the requested identity'));
+      return this.#fail({ ...failure('invalid-authzid', 'not authorized to act as the requested identity'), ...(identity.authcid === null ? {} : { authcid: identity.authcid }) });
+    }
+    if (identity.authcid !== null && this.#setup.throttle) {
+      // A user locked out by the throttle is refused even with the right
+      // password, with the answer its wrong passwords get.
+      this.#phase = 'busy';
+      const refusal = await this.#consult(identity.authcid, 'check');
+      if (this.#aborted()) return this.#result!;
+      this.#phase = 'open';
+      if (refusal) return this.#end(refusal);
+      try {
+        await this.#setup.throttle.succeeded?.(this.#attempt(identity.authcid));
+      } catch (err) {
+        this.#setup.onInternalError?.(err);
+      }
+      if (this.#aborted()) return this.#result!;
     }
     const success: ServerSuccess = {
       kind: 'success',
@@ -265,6 +300,51 @@ export class ServerExchange {
       return this.#emit(challenge(done.data));
     }
     return this.#end(success);
+  }
+
+  #attempt(authcid: string | null): LoginAttempt {
+    return { mechanism: this.mechanism, connection: this.#setup.connection, authcid };
+  }
+
+  /**
+   * Ask the throttle; wait out a delay. Returns the refusal to answer
+   * instead, or `null` to go on; synchronously when the throttle answered
+   * synchronously without a delay. A throttle that throws refuses on `check`
+   * (as a credential store that is down does) and lets `failed` go undelayed.
+   */
+  #consult(authcid: string | null, what: 'check' | 'failed'): ServerFailure | null | Promise<ServerFailure | null> {
+    const throttle = this.#setup.throttle;
+    if (!throttle) return null;
+    const broken = (err: unknown): ServerFailure | null => {
+      this.#setup.onInternalError?.(err);
+      return what === 'check' ? failure('temporary-auth-failure', 'internal error') : null;
+    };
+    const decide = (decision: ThrottleDecision): ServerFailure | null | Promise<null> => {
+      if (decision?.action === 'refuse') {
+        const text = typeof decision.text === 'string' ? decision.text : 'too many failed logins; try again later';
+        return { ...failure('temporary-auth-failure', text), ...(authcid === null ? {} : { authcid }) };
+      }
+      if (decision?.action === 'delay' && Number.isFinite(decision.ms) && decision.ms > 0) {
+        return sleep(Math.min(decision.ms, MAX_THROTTLE_DELAY_MS)).then(() => null);
+      }
+      return null;
+    };
+    let decision: ThrottleDecision | Promise<ThrottleDecision>;
+    try {
+      decision = throttle[what](this.#attempt(authcid));
+    } catch (err) {
+      return broken(err);
+    }
+    return isPromiseLike(decision) ? Promise.resolve(decision).then(decide, broken) : decide(decision);
+  }
+
+  /** End with a failure; a failed login goes through the throttle first (delayed, or replaced by a refusal). */
+  async #fail(result: ServerFailure): Promise<ServerResult> {
+    if (!this.#setup.throttle || !isFailedLogin(result)) return this.#end(result);
+    this.#phase = 'busy';
+    const refusal = await this.#consult(typeof result.authcid === 'string' ? result.authcid : null, 'failed');
+    if (this.#aborted()) return this.#result!;
+    return this.#end(refusal ?? result);
   }
 
   /** True when {@link abort} ended the exchange while a step was awaiting. */

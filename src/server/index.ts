@@ -36,6 +36,16 @@ export {
   type ServerMechanismContext,
   type ServerMechanismSession,
 } from './mechanism.js';
+export {
+  DEFAULT_MAX_AUTH_FAILURES,
+  MemoryLoginThrottle,
+  isFailedLogin,
+  type LoginAttempt,
+  type LoginThrottle,
+  type MemoryLoginThrottleOptions,
+  type ThrottleDecision,
+  type ThrottleSize,
+} from './throttle.js';
 export { defaultAuthorizer, sameIdentity, type AuthorizationGrant, type AuthorizationRequest, type Authorizer, type AuthzidOf } from './authorization.js';
 export { LoopbackInterface, type LoopbackOptions } from './loopback.js';
 export { MemoryCredentialStore, type AddUserOptions, type CredentialStore } from './credentials/store.js';
@@ -44,10 +54,13 @@ export {
   checkScramCredential,
   defaultIterationCount,
   deriveScramCredentials,
+  dummyVerifier,
+  profileOf,
   unknownUserCredential,
   verifyScramPassword,
   type DeriveScramOptions,
   type ScramCredential,
+  type VerifierProfile,
 } from './credentials/scram.js';
 export { formatScramCredential, parseScramCredential, type ScramCredentialFormat } from './credentials/formats.js';
 export { iterationCountWarning } from '../scram/iterations.js';
@@ -72,5 +85,5 @@ export {
 } from '../../mechanisms/oauthbearer.js';
 export { XOAUTH2Server, type XOAUTH2ServerOptions } from '../../mechanisms/xoauth2.js';
 export { LOGINServer } from '../../mechanisms/login.js';
-export { verifyPasswordWithStore } from './credentials/verify.js';
+export { typicalVerifierProfiles, unknownUserVerifier, verifyPasswordWithStore } from './credentials/verify.js';
 export { EXTERNALServer } from '../../mechanisms/external.js';

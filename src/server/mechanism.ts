@@ -38,6 +38,32 @@ export interface ServerConnection {
    * peer user of a Unix socket. Absent or `null`: EXTERNAL is not offered.
    */
   readonly externalIdentity?: string | null;
+  /**
+   * The client's IP address as the server sees it (e.g. `'192.0.2.7'` or
+   * `'2001:db8::7'`; IPv4-mapped IPv6 as the socket reports it). The
+   * `LoginThrottle` (`./throttle.ts`) keys its per-address accounting on it. Absent when
+   * the transport has no address (a pipe, a test).
+   */
+  readonly peerAddress?: string;
+  /** The client's port (1-65535), when there is one. */
+  readonly peerPort?: number;
+  /** The server's own address the client connected to, when known. */
+  readonly localAddress?: string;
+  /** The server's own port the client connected to, when known. */
+  readonly localPort?: number;
+  /**
+   * The negotiated TLS version as the TLS library names it (`'TLSv1.3'`,
+   * `'TLSv1.2'`), or `null` on a connection without TLS. Absent when unknown.
+   */
+  readonly tlsVersion?: string | null;
+  /**
+   * The identity named by the client's TLS certificate (its subject CN) when
+   * the TLS layer verified that certificate against the server's trusted
+   * CAs; `null` when there is no verified client certificate. Informational
+   * (logs, authorizers): EXTERNAL uses {@link externalIdentity}, which the
+   * server configures separately. Absent when unknown.
+   */
+  readonly clientCertificateIdentity?: string | null;
 }
 
 /** A challenge for the client (possibly empty). */
@@ -62,6 +88,13 @@ export interface ServerFailure {
    * (RFC 5802 §7). `null` when there is none.
    */
   readonly data: Uint8Array | null;
+  /**
+   * The authentication identity the client tried (after SASLprep), when the
+   * mechanism got as far as checking its credentials (PLAIN, LOGIN, SCRAM);
+   * absent otherwise. The `LoginThrottle` counts failed logins per
+   * user with it. Never send it to the client: it is the client's own claim.
+   */
+  readonly authcid?: string;
 }
 
 /** What a mechanism proved about the client once it is done. */

@@ -10,6 +10,7 @@ import { defaultAuthorizer, type Authorizer } from './authorization.js';
 import { MemoryCredentialStore, type CredentialStore } from './credentials/store.js';
 import { ServerExchange, type ExchangeEnd, type ExchangeOptions } from './exchange.js';
 import { failure, type ServerConnection, type ServerMechanism } from './mechanism.js';
+import { DEFAULT_MAX_AUTH_FAILURES, MemoryLoginThrottle, type LoginThrottle } from './throttle.js';
 
 /** Configuration of a {@link SASLServer}. */
 export interface SASLServerOptions {
@@ -48,6 +49,24 @@ export interface SASLServerOptions {
    * the result.
    */
   readonly onExchangeEnd?: (end: ExchangeEnd) => void;
+  /**
+   * The brute-force defence every exchange consults (see {@link LoginThrottle}):
+   * before it starts, after a failed login, and after a successful proof.
+   * Default: a {@link MemoryLoginThrottle} with its defaults (failed logins
+   * answered after 250 ms, doubling per further failure from the address or
+   * for the user up to 2 s; an address refused after 100 failures in 15
+   * minutes). `null` turns throttling off (tests; or a front end that
+   * throttles already). Pass `new MemoryLoginThrottle({ failureDelayMs: 0 })`
+   * to keep the refusals without the delays.
+   */
+  readonly throttle?: LoginThrottle | null;
+  /**
+   * Failed logins ({@link isFailedLogin}) allowed on one connection before
+   * the protocol server closes it: IMAP (`* BYE`), SMTP (`421`) and XMPP
+   * (`policy-violation`) all read it from here. Default
+   * {@link DEFAULT_MAX_AUTH_FAILURES} (3).
+   */
+  readonly maxAuthFailures?: number;
 }
 
 function positiveInteger(value: number | undefined, fallback: number, what: string): number {
@@ -88,6 +107,8 @@ export class SASLServer {
   readonly #maxSteps: number;
   readonly #onInternalError: ((err: unknown) => void) | null;
   readonly #onExchangeEnd: ((end: ExchangeEnd) => void) | null;
+  readonly #throttle: LoginThrottle | null;
+  readonly #maxAuthFailures: number;
 
   /**
    * Configure the server.
@@ -121,6 +142,20 @@ export class SASLServer {
     this.#maxSteps = positiveInteger(options.maxSteps, 10, 'maxSteps');
     this.#onInternalError = options.onInternalError ?? null;
     this.#onExchangeEnd = options.onExchangeEnd ?? null;
+    const throttle = options.throttle === undefined ? new MemoryLoginThrottle() : options.throttle;
+    if (throttle !== null && (typeof throttle?.check !== 'function' || typeof throttle.failed !== 'function')) {
+      throw new SASLError(null, 'invalid argument', 'throttle must be a LoginThrottle (check and failed methods) or null');
+    }
+    this.#throttle = throttle;
+    this.#maxAuthFailures = positiveInteger(options.maxAuthFailures, DEFAULT_MAX_AUTH_FAILURES, 'maxAuthFailures');
+  }
+
+  /**
+   * Failed logins allowed on one connection before the protocol server
+   * closes it ({@link SASLServerOptions.maxAuthFailures}).
+   */
+  get maxAuthFailures(): number {
+    return this.#maxAuthFailures;
   }
 
   /** The configured mechanisms, strongest first. */
@@ -164,6 +199,7 @@ export class SASLServer {
       maxSteps: this.#maxSteps,
       onInternalError: this.#onInternalError,
       onEnd: this.#onExchangeEnd,
+      throttle: this.#throttle,
       options,
     };
     if (!chosen) {

@@ -17,6 +17,7 @@ import { base64Decode, base64Encode, utf8Encode } from '../../core/bytes.js';
 import { SASLError } from '../../core/errors.js';
 import type { AuthOutcome, ServerExchange, ServerResult } from '../../server/exchange.js';
 import { failure, type ServerConnection, type ServerFailure } from '../../server/mechanism.js';
+import { DEFAULT_MAX_AUTH_FAILURES, isFailedLogin } from '../../server/throttle.js';
 import type { SASLServer } from '../../server/server.js';
 import type { LineTransport } from '../transport.js';
 import { armLoginDeadline, farewell, loginLimits, type LoginLimitOptions } from '../login-limits.js';
@@ -97,8 +98,6 @@ export interface ImapAuthenticateRequest {
 
 const MECHANISM = /^[A-Za-z0-9_-]{1,20}$/;
 
-/** Failures that mean "wrong credentials": they count towards maxAuthFailures. */
-const CREDENTIAL_FAILURES: ReadonlySet<string> = new Set(['not-authorized', 'invalid-authzid', 'account-disabled', 'credentials-expired']);
 
 function taggedFailure(tag: string, f: ServerFailure): string {
   const form = IMAP_FAILURE_FORMS[f.condition];
@@ -225,7 +224,12 @@ export interface ImapServerSessionOptions extends ImapCapabilityOptions, LoginLi
   readonly greeting?: string;
   /** After this many BAD responses the connection is closed with BYE. Default 10. */
   readonly maxErrors?: number;
-  /** After this many failed logins the connection is closed with BYE. Default 3. */
+  /**
+   * After this many failed logins ({@link isFailedLogin}) the connection is
+   * closed with `* BYE`. Default: the SASL server's
+   * {@link SASLServerOptions.maxAuthFailures} (3), which SMTP and XMPP use too;
+   * set it there rather than here.
+   */
   readonly maxAuthFailures?: number;
   /** Most commands accepted on one connection. Default 1000. */
   readonly maxCommands?: number;
@@ -460,9 +464,9 @@ export class ImapServerSession {
       return null;
     }
     const condition = result.failure.condition;
-    if (CREDENTIAL_FAILURES.has(condition)) {
+    if (isFailedLogin(result.failure)) {
       this.#authFailures++;
-      if (this.#authFailures >= (this.#options.maxAuthFailures ?? 3)) {
+      if (this.#authFailures >= (this.#options.maxAuthFailures ?? this.#options.sasl.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES)) {
         await this.#transport.writeLine('* BYE Too many authentication failures');
         return this.#close('too many authentication failures');
       }

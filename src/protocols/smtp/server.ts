@@ -13,6 +13,7 @@
  */
 import { base64Decode, base64Encode } from '../../core/bytes.js';
 import { SASLError } from '../../core/errors.js';
+import { DEFAULT_MAX_AUTH_FAILURES, isFailedLogin } from '../../server/throttle.js';
 import type { AuthOutcome, ServerExchange } from '../../server/exchange.js';
 import type { ServerConnection } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
@@ -85,6 +86,7 @@ const S = {
   badSequence: SMTP_AUTH_STATUS.badSequence,
   authRequired: { code: 530, enhanced: '5.7.0', text: 'Authentication required' },
   tooManyErrors: { code: 421, enhanced: '4.7.0', text: 'Too many errors, closing connection' },
+  tooManyAuthFailures: { code: 421, enhanced: '4.7.0', text: 'Too many authentication failures, closing connection' },
   shutdown: { code: 421, enhanced: '4.3.0', text: 'Service shutting down' },
   loginTimeout: { code: 421, enhanced: '4.4.2', text: 'Authentication took too long, closing connection' },
   tooManyCommands: { code: 421, enhanced: '4.7.0', text: 'Too many commands before authentication, closing connection' },
@@ -119,6 +121,7 @@ export class SmtpServerSession {
   #from: string | null = null;
   #to: string[] = [];
   #errors = 0;
+  #authFailures = 0;
   #closed = false;
   #expired = false;
   #loginCommands = 0;
@@ -327,7 +330,13 @@ export class SmtpServerSession {
       if (result.kind === 'failure') {
         // The reply text stays generic: the mechanism's own text could tell
         // a prober more than the code does (e.g. which users exist).
-        return this.#refuse(statusForCondition(result.condition));
+        await this.#refuse(statusForCondition(result.condition));
+        // The same failed-login limit as IMAP and XMPP (SASLServerOptions.maxAuthFailures).
+        if (isFailedLogin(result) && ++this.#authFailures >= (this.#options.sasl.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES)) {
+          await this.#reply(S.tooManyAuthFailures);
+          this.#closed = true;
+        }
+        return;
       }
       await this.#transport.writeLine(`334 ${base64Encode(result.data)}`);
       const line = await this.#transport.readLine();

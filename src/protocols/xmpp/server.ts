@@ -11,6 +11,7 @@ import { randomBytes } from '../../crypto/random.js';
 import type { AuthOutcome, ServerExchange, ServerResult } from '../../server/exchange.js';
 import type { ServerConnection } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
+import { DEFAULT_MAX_AUTH_FAILURES } from '../../server/throttle.js';
 import { childElement, isElement, textOf, xmlElement, type XmlElement } from './element.js';
 import { XmppStreamError } from './errors.js';
 import { xmppAuthzidOf } from './authzid.js';
@@ -54,7 +55,13 @@ export interface XmppServerSessionOptions extends LoginLimitOptions {
    * as Prosody offers them; see {@link serveResourceBinding}.
    */
   readonly postAuthFeatures?: Parameters<typeof featuresElement>[0];
-  /** Failed SASL attempts allowed on one stream before it is closed (RFC 6120 §6.4.5: 2 to 5). Default 3. */
+  /**
+   * Failed SASL attempts (failed logins, and also malformed or aborted
+   * exchanges) allowed on one stream before it is closed with
+   * `policy-violation` (RFC 6120 §6.4.5: 2 to 5). Default: the SASL server's
+   * `maxAuthFailures` (3), the failed-login limit IMAP and SMTP use too;
+   * set it there rather than here.
+   */
   readonly maxAttempts?: number;
   /** Make a stream id. Default: 24 random hex digits. */
   readonly streamId?: () => string;
@@ -113,7 +120,7 @@ export class XmppServerSession {
   constructor(transport: XmppStreamTransport, options: XmppServerSessionOptions) {
     this.#transport = transport;
     this.#options = options;
-    const max = options.maxAttempts ?? 3;
+    const max = options.maxAttempts ?? options.sasl?.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES;
     if (!Number.isSafeInteger(max) || max < 1) throw new SASLError(null, 'invalid argument', 'maxAttempts must be a positive integer');
     this.#maxAttempts = max;
     this.#limits = loginLimits(options);

@@ -3,6 +3,8 @@
  *
  * @module
  */
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8Encode } from '../../core/bytes.js';
 import { SASLError } from '../../core/errors.js';
 import { saslprep } from '../../core/saslprep.js';
@@ -103,10 +105,51 @@ export async function verifyScramPassword(credential: ScramCredential, preparedP
 }
 
 /**
+ * The cost profile of a verifier: what checking a password against it costs
+ * (one PBKDF2 of `iterations` rounds with `hash`), and what SCRAM shows of it
+ * (the iteration count and the salt length). Holds nothing secret.
+ */
+export interface VerifierProfile {
+  /** The SCRAM hash. */
+  readonly hash: HashName;
+  /** The PBKDF2 iteration count. */
+  readonly iterations: number;
+  /** The salt length in bytes. */
+  readonly saltLength: number;
+}
+
+/**
+ * The profile of `credential`.
+ *
+ * @param credential - a verifier
+ */
+export function profileOf(credential: ScramCredential): VerifierProfile {
+  return { hash: credential.hash, iterations: credential.iterations, saltLength: credential.salt.length };
+}
+
+/** Fake keys per server secret and hash: they match no password, and no one ever sees them. */
+const fakeKeys = new WeakMap<Uint8Array, Map<string, { readonly storedKey: Uint8Array; readonly serverKey: Uint8Array }>>();
+
+function fakeKeysOf(secret: Uint8Array, h: HashAlgorithm): { readonly storedKey: Uint8Array; readonly serverKey: Uint8Array } {
+  let perHash = fakeKeys.get(secret);
+  if (!perHash) fakeKeys.set(secret, (perHash = new Map()));
+  let keys = perHash.get(h.name);
+  if (!keys) {
+    const keyMaterial = h.hmac(secret, utf8Encode(`saslkit unknown user keys\0${h.name}`));
+    keys = { storedKey: h.digest(keyMaterial), serverKey: h.hmac(keyMaterial, utf8Encode('saslkit unknown user server key')) };
+    perHash.set(h.name, keys);
+  }
+  return keys;
+}
+
+/**
  * The verifier the server pretends an unknown user has, so that an unknown
- * name goes through the same messages as a known one: its salt is
- * `HMAC-SHA-256(secret, hash | username)` truncated, stable for a given
- * name as long as `secret` is; its keys match no password.
+ * name goes through the same messages and the same work as a known one:
+ * its salt is `HMAC-SHA-256(secret, hash | username)` truncated, stable for
+ * a given name as long as `secret` is (one HMAC, and the last 1024 names'
+ * salts are kept, so a retried name costs a lookup); its keys match no password and are computed once per secret and hash,
+ * then shared by every unknown name (they never leave the server). Treat
+ * the returned keys as read-only.
  *
  * @param secret - the server secret
  * @param hash - the SCRAM hash
@@ -122,11 +165,59 @@ export function unknownUserCredential(
   saltLength: number = DEFAULT_SALT_LENGTH,
 ): ScramCredential {
   const h = requireHash(hash);
-  const mac = requireHash('SHA-256');
-  const label = (what: string) => utf8Encode(`saslkit unknown user ${what}\0${h.name}\0${username}`);
-  const salt = mac.hmac(secret, label('salt')).slice(0, Math.max(1, Math.min(32, saltLength)));
-  const keyMaterial = h.hmac(secret, label('keys'));
-  return { hash: h.name, salt, iterations, storedKey: h.digest(keyMaterial), serverKey: h.hmac(keyMaterial, label('server')) };
+  const length = Math.max(1, Math.min(32, saltLength));
+  let salts = fakeSalts.get(secret);
+  if (!salts) fakeSalts.set(secret, (salts = new Map()));
+  const key = `${h.name}\0${length}\0${username}`;
+  let salt = salts.get(key);
+  if (!salt) {
+    let keyed = saltMacs.get(secret);
+    if (!keyed) saltMacs.set(secret, (keyed = hmac.create(sha256, secret)));
+    // HMAC-SHA-256(secret, label), from the keyed state made once per secret.
+    salt = keyed.clone().update(utf8Encode(`saslkit unknown user salt\0${h.name}\0${username}`)).digest().slice(0, length);
+    if (salts.size >= FAKE_SALT_CACHE_SIZE) salts.clear();
+    salts.set(key, salt);
+  }
+  return { hash: h.name, salt: salt.slice(), iterations, ...fakeKeysOf(secret, h) };
+}
+
+/** Unknown names' salts recently shown, per secret: a retried name costs a lookup instead of an HMAC. */
+const fakeSalts = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
+const FAKE_SALT_CACHE_SIZE = 1024;
+/** HMAC-SHA-256 keyed with each secret, its key block hashed once. */
+const saltMacs = new WeakMap<Uint8Array, ReturnType<typeof hmac.create>>();
+
+/** The fake verifiers PLAIN and LOGIN check an unknown name against, per secret and profile. */
+const dummyVerifiers = new WeakMap<Uint8Array, Map<string, ScramCredential>>();
+
+/**
+ * A verifier of the given profile that matches no password, for checking
+ * the password an unknown user presented at the cost a real verifier of
+ * that profile has (PLAIN, LOGIN). Memoised per secret and profile (at most
+ * 64 profiles per secret), so it costs a map lookup; the password check
+ * itself (one PBKDF2 with the profile's hash and count) is the cost that
+ * must be paid, as for a real user.
+ *
+ * @param secret - the server secret
+ * @param profile - the profile of the verifier a real user would be checked against
+ * @throws {@link SASLError} for an unsupported hash or an iteration count out of range
+ */
+export function dummyVerifier(secret: Uint8Array, profile: VerifierProfile): ScramCredential {
+  const h = requireHash(profile.hash);
+  const iterations = checkIterations(profile.iterations);
+  const saltLength = Math.max(1, Math.min(64, Number.isSafeInteger(profile.saltLength) ? profile.saltLength : DEFAULT_SALT_LENGTH));
+  let perProfile = dummyVerifiers.get(secret);
+  if (!perProfile) dummyVerifiers.set(secret, (perProfile = new Map()));
+  const key = `${h.name}:${iterations}:${saltLength}`;
+  let verifier = perProfile.get(key);
+  if (!verifier) {
+    const salt = new Uint8Array(saltLength);
+    salt.set(requireHash('SHA-512').hmac(secret, utf8Encode(`saslkit dummy verifier salt\0${key}`)).subarray(0, saltLength));
+    verifier = { hash: h.name, salt, iterations, ...fakeKeysOf(secret, h) };
+    if (perProfile.size >= 64) perProfile.clear();
+    perProfile.set(key, verifier);
+  }
+  return verifier;
 }
 
 /**

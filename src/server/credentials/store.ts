@@ -7,7 +7,7 @@ import { SASLError } from '../../core/errors.js';
 import { saslprep } from '../../core/saslprep.js';
 import type { HashName } from '../../crypto/hashes.js';
 import { parseScramCredential } from './formats.js';
-import { checkScramCredential, deriveScramCredentials, requireHash, type ScramCredential } from './scram.js';
+import { checkScramCredential, deriveScramCredentials, profileOf, requireHash, type ScramCredential, type VerifierProfile } from './scram.js';
 import { iterationCountWarning } from '../../scram/iterations.js';
 import type { DEFAULT_MAX_ITERATION_COUNT } from '../../scram/iterations.js';
 
@@ -38,6 +38,16 @@ export interface CredentialStore {
    * @returns true when the password is right; false for a wrong password or unknown user
    */
   verifyPassword?(username: string, password: string): Promise<boolean> | boolean;
+  /**
+   * Optional: the profiles (hash, iteration count, salt length) of a
+   * typical user's verifiers, one per hash that user has. An unknown name
+   * is then checked, and shown by SCRAM, as such a user would be, so it
+   * costs the same and looks the same. Called on every unknown-user
+   * attempt: keep it cheap (a cached value). Absent (or empty): the profile
+   * last seen on a known user of this store is used, else every hash at
+   * its default count.
+   */
+  verifierProfiles?(): Promise<readonly VerifierProfile[]> | readonly VerifierProfile[];
 }
 
 /** Options of {@link MemoryCredentialStore.addUser}. */
@@ -70,6 +80,26 @@ function prepareName(username: string): string {
  */
 export class MemoryCredentialStore implements CredentialStore {
   readonly #users = new Map<string, Map<HashName, ScramCredential>>();
+  /** How many users have each set of verifier profiles, by its signature. */
+  readonly #profiles = new Map<string, { count: number; readonly profiles: readonly VerifierProfile[] }>();
+  #typical: readonly VerifierProfile[] | null = null;
+
+  #count(entry: Map<HashName, ScramCredential> | undefined, delta: 1 | -1): void {
+    if (!entry || entry.size === 0) return;
+    const profiles = [...entry.values()].map(profileOf);
+    const signature = profiles.map((p) => `${p.hash}:${p.iterations}:${p.saltLength}`).sort().join(',');
+    const slot = this.#profiles.get(signature) ?? { count: 0, profiles };
+    slot.count += delta;
+    if (slot.count > 0) this.#profiles.set(signature, slot);
+    else this.#profiles.delete(signature);
+    this.#typical = null;
+  }
+
+  #set(name: string, entry: Map<HashName, ScramCredential>): void {
+    this.#count(this.#users.get(name), -1);
+    this.#users.set(name, entry);
+    this.#count(entry, 1);
+  }
 
   /**
    * Add (or replace) a user, deriving a verifier for each hash.
@@ -89,7 +119,7 @@ export class MemoryCredentialStore implements CredentialStore {
       const warning = iterationCountWarning(requireHash(c.hash), c.iterations);
       if (warning !== null) warn(warning);
     }
-    this.#users.set(name, new Map(creds.map((c) => [c.hash, c])));
+    this.#set(name, new Map(creds.map((c) => [c.hash, c])));
   }
 
   /**
@@ -102,9 +132,9 @@ export class MemoryCredentialStore implements CredentialStore {
   addCredentials(username: string, ...credentials: readonly (ScramCredential | string)[]): void {
     const name = prepareName(username);
     const parsed = credentials.map((c) => (typeof c === 'string' ? parseScramCredential(c) : checkScramCredential(c)));
-    const entry = this.#users.get(name) ?? new Map<HashName, ScramCredential>();
+    const entry = new Map<HashName, ScramCredential>(this.#users.get(name) ?? []);
     for (const c of parsed) entry.set(c.hash, c);
-    this.#users.set(name, entry);
+    this.#set(name, entry);
   }
 
   /**
@@ -114,7 +144,23 @@ export class MemoryCredentialStore implements CredentialStore {
    * @returns whether the user existed
    */
   deleteUser(username: string): boolean {
-    return this.#users.delete(prepareName(username));
+    const name = prepareName(username);
+    this.#count(this.#users.get(name), -1);
+    return this.#users.delete(name);
+  }
+
+  /**
+   * The verifier profiles most users of this store have (the most common
+   * set; on a tie, the one seen first), so that an unknown name costs what
+   * a typical user does. Empty while the store is empty.
+   */
+  verifierProfiles(): readonly VerifierProfile[] {
+    if (this.#typical === null) {
+      let best: { count: number; readonly profiles: readonly VerifierProfile[] } | null = null;
+      for (const slot of this.#profiles.values()) if (!best || slot.count > best.count) best = slot;
+      this.#typical = best ? best.profiles : [];
+    }
+    return this.#typical;
   }
 
   /**
