@@ -8,12 +8,13 @@
 import { AuthenticationFailure, SASLError } from '../index.js';
 import { EXIT, UsageError } from './args.js';
 import { clientCommand } from './client.js';
+import { demoCommand } from './demo.js';
 import type { Command, CommandIO } from './io.js';
 import { mkpasswdCommand } from './mkpasswd.js';
 import { serverCommand } from './server.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly Command[] = [clientCommand, serverCommand, mkpasswdCommand];
+const COMMANDS: readonly Command[] = [clientCommand, serverCommand, mkpasswdCommand, demoCommand];
 
 const USAGE = `Usage: saslkit <command> [options]
 
