@@ -30,7 +30,7 @@ describe('docs/xmpp.md quotes its examples verbatim', () => {
     ['docs/examples/xmpp-own-stream.ts', 'own-stream'],
     ['docs/examples/xmpp-node-client.ts', 'node-client'],
     ['docs/examples/xmpp-server.ts', 'session'],
-    ['docs/examples/xmpp-server.ts', 'listener'],
+    ['docs/examples/xmpp-listener.ts', 'listener'],
   ];
   const blocks = markdownBlocks('docs/xmpp.md');
   for (const [file, name] of quotes) {
