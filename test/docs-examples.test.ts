@@ -9,6 +9,8 @@ import { ToyLineInterface } from '../docs/examples/line-protocol.js';
 import { memoryLinePair } from '../docs/examples/memory-transport.js';
 import { signIn } from '../docs/examples/readme.js';
 import { XOTP } from '../docs/examples/x-otp.js';
+import { XOTPServer } from '../docs/examples/x-otp-server.js';
+import { LoopbackInterface, SASLServer, type ServerConnection } from '../src/server/index.js';
 import { AuthenticationFailure, EXTERNAL, SASLFailure, SASLStateMachine, authenticate } from '../src/index.js';
 import type { LineTransport } from '../src/protocols/lines/index.js';
 import { PACKAGE_SPECIFIERS, exampleRegion, markdownBlocks } from './helpers/doc-quotes.js';
@@ -270,6 +272,7 @@ describe('the markdown quotes the example files verbatim', () => {
     ['docs/protocol-adapter.md', 'docs/examples/line-protocol.ts', 'adapter'],
     ['docs/protocol-adapter.md', 'docs/examples/memory-transport.ts', 'memory'],
     ['docs/writing-a-mechanism.md', 'docs/examples/x-otp.ts', 'x-otp'],
+    ['docs/writing-a-mechanism.md', 'docs/examples/x-otp-server.ts', 'x-otp-server'],
   ];
   for (const [markdown, file, name] of quotes) {
     it(`${markdown} quotes ${file}#${name}`, () => {
@@ -291,4 +294,47 @@ describe('the markdown quotes the example files verbatim', () => {
       }
     });
   }
+});
+
+describe('X-OTP, both sides (docs/writing-a-mechanism.md): the client against the server through SASLServer', () => {
+  const secrets = new Map([['user', 'otp-secret']]);
+  const server = new SASLServer({ mechanisms: [new XOTPServer((name) => secrets.get(name) ?? null)] });
+  const connection: ServerConnection = { secure: false };
+  const login = async (user: string, secret: string, initialResponse = true) => {
+    const intf = new LoopbackInterface(server, connection, { initialResponse });
+    const mechanism = await authenticate(intf, server.advertise(connection), [new XOTP(() => [user, secret])]);
+    return { mechanism, outcome: intf.outcome };
+  };
+
+  it('is offered on a plain connection (no password crosses the wire) and logs in, with and without an initial response', async () => {
+    expect(server.advertise(connection)).toEqual(['X-OTP']);
+    for (const initialResponse of [true, false]) {
+      const { mechanism, outcome } = await login('user', 'otp-secret', initialResponse);
+      expect(mechanism).toBe('X-OTP');
+      expect(outcome).toMatchObject({ mechanism: 'X-OTP', authcid: 'user', authzid: 'user' });
+    }
+  });
+
+  it('refuses a wrong secret and an unknown user alike, as an AuthenticationFailure', async () => {
+    for (const [user, secret] of [['user', 'wrong'], ['nobody', 'otp-secret']] as const) {
+      const err = await login(user, secret).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AuthenticationFailure);
+      expect((err as AuthenticationFailure).opaqueError).toBe('not-authorized');
+    }
+  });
+
+  it('answers bad client messages with a condition, never a crash', async () => {
+    const step = async (...messages: string[]) => {
+      const exchange = server.start('X-OTP', connection);
+      let result = await exchange.step(new TextEncoder().encode(messages[0]!));
+      for (const m of messages.slice(1)) result = await exchange.step(new TextEncoder().encode(m));
+      return result;
+    };
+    expect(await step('')).toMatchObject({ kind: 'failure', condition: 'malformed-request' });
+    expect(await step('user', 'not hex')).toMatchObject({ kind: 'failure', condition: 'malformed-request' });
+    expect(await step('user', '0'.repeat(64))).toMatchObject({ kind: 'failure', condition: 'not-authorized' });
+    const challenge = await step('user');
+    expect(challenge.kind).toBe('challenge');
+    expect(new TextDecoder().decode((challenge as { data: Uint8Array }).data)).toMatch(/^c=[\x21-\x7e]{24}$/);
+  });
 });
