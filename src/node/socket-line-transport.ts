@@ -18,6 +18,13 @@ export interface SocketLineTransportOptions {
   readonly readTimeoutMs?: number;
   /** Longest line accepted, in bytes. Default 65536. */
   readonly maxLineLength?: number;
+  /**
+   * What ends a written line. Default `'\r\n'`, as IMAP (RFC 9051 §2.2),
+   * SMTP (RFC 5321 §2.3.8) and most line protocols require. Use `'\n'` for
+   * a peer that speaks LF-only text (and would keep a CR as data). Reading
+   * accepts both.
+   */
+  readonly lineTerminator?: '\n' | '\r\n';
 }
 
 /**
@@ -28,6 +35,7 @@ export interface SocketLineTransportOptions {
 export class SocketLineTransport implements LineTransport {
   #socket: Socket;
   readonly #lines: LineBuffer;
+  readonly #terminator: string;
   #detach: () => void = () => {};
   readonly #onData = (chunk: Buffer): void => this.#lines.push(chunk);
   readonly #onEnd = (): void => this.#lines.fail(new TransportError('connection closed by peer'));
@@ -41,6 +49,7 @@ export class SocketLineTransport implements LineTransport {
    */
   constructor(socket: Socket, options: SocketLineTransportOptions = {}) {
     this.#socket = socket;
+    this.#terminator = options.lineTerminator ?? '\r\n';
     this.#lines = new LineBuffer(options, () => this.#teardown());
     this.#attach();
   }
@@ -60,12 +69,12 @@ export class SocketLineTransport implements LineTransport {
     return this.#lines.readLine();
   }
 
-  /** Write `line` and CR LF. */
+  /** Write `line` and the line terminator (CR LF unless {@link SocketLineTransportOptions.lineTerminator} says LF). */
   writeLine(line: string): Promise<void> {
     if (this.#lines.error) return Promise.reject(this.#lines.error);
     if (/[\r\n]/.test(line)) return Promise.reject(new TransportError('a line must not contain CR or LF'));
     return new Promise((resolve, reject) => {
-      this.#socket.write(`${line}\r\n`, (err) => (err ? reject(new TransportError(`write failed: ${err.message}`)) : resolve()));
+      this.#socket.write(`${line}${this.#terminator}`, (err) => (err ? reject(new TransportError(`write failed: ${err.message}`)) : resolve()));
     });
   }
 
