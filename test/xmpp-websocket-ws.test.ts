@@ -1,8 +1,8 @@
 // webSocketXmppTransport takes the `ws` package's WebSocket as it is, without
-// a cast. `ws` is not a dependency: WsWebSocket below is a structural
-// stand-in with the members of @types/ws 8's `WebSocket` class that matter
-// for assignability (send/close overloads, the generic addEventListener over
-// its event map, EventEmitter methods), copied in shape. The check is done
+// a cast. `ws` is not a dependency: WsWebSocket (test/helpers/ws-module.d.ts)
+// is a structural stand-in with the members of @types/ws 8's `WebSocket`
+// class that matter for assignability (send/close overloads, the generic
+// addEventListener over its event map, EventEmitter methods), copied in shape. The check is done
 // by the type checker (npm run typecheck compiles this file): assigning a
 // WsWebSocket to WebSocketLike fails to compile if WebSocketLike demands
 // more than ws offers. The runtime test drives the transport through a
@@ -10,83 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { serializeElement, webSocketXmppTransport, xmlElement, type WebSocketLike } from '../src/protocols/xmpp/index.js';
-
-// `any` below is copied from @types/ws as it is.
-declare namespace WsTypes {
-  type BufferLike =
-    | string
-    | Buffer
-    | DataView
-    | number
-    | ArrayBufferView
-    | Uint8Array
-    | ArrayBuffer
-    | SharedArrayBuffer
-    | readonly any[]
-    | readonly number[]
-    | { valueOf(): ArrayBuffer }
-    | { valueOf(): SharedArrayBuffer }
-    | { valueOf(): Uint8Array }
-    | { valueOf(): readonly number[] }
-    | { valueOf(): string }
-    | { [Symbol.toPrimitive](hint: string): string };
-  type Data = string | Buffer | ArrayBuffer | Buffer[];
-  interface Event {
-    type: string;
-    target: WsWebSocket;
-  }
-  interface ErrorEvent {
-    error: any;
-    message: string;
-    type: string;
-    target: WsWebSocket;
-  }
-  interface CloseEvent {
-    wasClean: boolean;
-    code: number;
-    reason: string;
-    type: string;
-    target: WsWebSocket;
-  }
-  interface MessageEvent {
-    data: Data;
-    type: string;
-    target: WsWebSocket;
-  }
-  interface WebSocketEventMap {
-    open: Event;
-    error: ErrorEvent;
-    close: CloseEvent;
-    message: MessageEvent;
-  }
-  interface EventListenerOptions {
-    once?: boolean | undefined;
-  }
-}
-
-/** The shape of `import WebSocket from 'ws'` (@types/ws 8). */
-interface WsWebSocket extends EventEmitter {
-  readonly readyState: 0 | 1 | 2 | 3;
-  readonly protocol: string;
-  onmessage: ((event: WsTypes.MessageEvent) => void) | null;
-  close(code?: number, data?: string | Buffer): void;
-  send(data: WsTypes.BufferLike, cb?: (err?: Error) => void): void;
-  send(
-    data: WsTypes.BufferLike,
-    options: { mask?: boolean | undefined; binary?: boolean | undefined; compress?: boolean | undefined; fin?: boolean | undefined },
-    cb?: (err?: Error) => void,
-  ): void;
-  terminate(): void;
-  addEventListener<K extends keyof WsTypes.WebSocketEventMap>(
-    type: K,
-    listener: ((event: WsTypes.WebSocketEventMap[K]) => void) | { handleEvent(event: WsTypes.WebSocketEventMap[K]): void },
-    options?: WsTypes.EventListenerOptions,
-  ): void;
-  removeEventListener<K extends keyof WsTypes.WebSocketEventMap>(
-    type: K,
-    listener: ((event: WsTypes.WebSocketEventMap[K]) => void) | { handleEvent(event: WsTypes.WebSocketEventMap[K]): void },
-  ): void;
-}
+import type { WsTypes, WsWebSocket } from './helpers/ws-module.js';
 
 /** A WsWebSocket at runtime: EventEmitter-based, addEventListener as ws implements it. */
 function fakeWs(sent: string[]): WsWebSocket {
