@@ -105,5 +105,5 @@ describe('every ```ts block of the guides type-checks on its own', () => {
     const problems = typeCheckVirtual(virtual);
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/guide-self-check-1\.ts:1: Cannot find name 'SASLServer'/);
-  });
+  }, 120_000);
 });
