@@ -158,7 +158,13 @@ async function login(cell: DemoCell, port: number, pem: Awaited<ReturnType<typeo
     // The client certificate only where it is the credential, so the other logins prove themselves.
     ...(external ? { cert: pem.client.cert, key: pem.client.key } : {}),
   };
-  const conn = await connectClient({ protocol: cell.protocol, host: '127.0.0.1', port, security: 'starttls', tls, domain: 'localhost', timeoutMs: TIMEOUT_MS, localAddress: undefined });
+  let conn: Awaited<ReturnType<typeof connectClient>>;
+  try {
+    conn = await connectClient({ protocol: cell.protocol, host: '127.0.0.1', port, security: 'starttls', tls, domain: 'localhost', timeoutMs: TIMEOUT_MS, localAddress: undefined });
+  } catch (err) {
+    // A cell that cannot even connect is a result of its own, not the end of the demo.
+    return `error: cannot connect: ${err instanceof Error ? err.message : String(err)}`;
+  }
   try {
     const secret = cell.mechanism === 'OAUTHBEARER' || cell.mechanism === 'XOAUTH2' ? TOKEN : PASSWORD;
     const cb = cell.binding === null ? null : conn.channelBinding('require', cell.binding);
