@@ -10,8 +10,9 @@ import { memoryLinePair } from '../docs/examples/memory-transport.js';
 import { signIn } from '../docs/examples/readme.js';
 import { XOTP } from '../docs/examples/x-otp.js';
 import { XOTPServer } from '../docs/examples/x-otp-server.js';
+import { NoCancelInterface } from '../docs/examples/no-cancel.js';
 import { LoopbackInterface, SASLServer, type ServerConnection } from '../src/server/index.js';
-import { AuthenticationFailure, EXTERNAL, SASLFailure, SASLStateMachine, authenticate } from '../src/index.js';
+import { AuthenticationFailure, EXTERNAL, PLAIN, SASLError, SASLFailure, SASLStateMachine, SCRAM, authenticate } from '../src/index.js';
 import type { LineTransport } from '../src/protocols/lines/index.js';
 import { PACKAGE_SPECIFIERS, exampleRegion, markdownBlocks } from './helpers/doc-quotes.js';
 
@@ -273,6 +274,7 @@ describe('the markdown quotes the example files verbatim', () => {
     ['docs/protocol-adapter.md', 'docs/examples/memory-transport.ts', 'memory'],
     ['docs/writing-a-mechanism.md', 'docs/examples/x-otp.ts', 'x-otp'],
     ['docs/writing-a-mechanism.md', 'docs/examples/x-otp-server.ts', 'x-otp-server'],
+    ['docs/protocol-adapter.md', 'docs/examples/no-cancel.ts', 'no-cancel'],
   ];
   for (const [markdown, file, name] of quotes) {
     it(`${markdown} quotes ${file}#${name}`, () => {
@@ -336,5 +338,48 @@ describe('X-OTP, both sides (docs/writing-a-mechanism.md): the client against th
     const challenge = await step('user');
     expect(challenge.kind).toBe('challenge');
     expect(new TextDecoder().decode((challenge as { data: Uint8Array }).data)).toMatch(/^c=[\x21-\x7e]{24}$/);
+  });
+});
+
+describe('protocol-adapter guide: a protocol without a cancel command', () => {
+  /** The toy protocol's initiate/respond on top of the guide's abort. */
+  class NoCancelToy extends NoCancelInterface {
+    override async initiate(mechanism: string, payload: Uint8Array | null = null) {
+      await this.transport.writeLine(payload === null ? `AUTH ${mechanism}` : `AUTH ${mechanism} ${payload.length === 0 ? '=' : b64(Buffer.from(payload))}`);
+      return this.#reply();
+    }
+    override async respond(payload: Uint8Array) {
+      await this.transport.writeLine(payload.length === 0 ? '=' : b64(Buffer.from(payload)));
+      return this.#reply();
+    }
+    async #reply() {
+      const line = await this.transport.readLine();
+      if (line.startsWith('+ ')) return ['challenge', new Uint8Array(Buffer.from(line.slice(2), 'base64'))] as const;
+      if (line === 'OK') return ['success', null] as const;
+      throw new SASLFailure('not-authorized', line);
+    }
+  }
+
+  it('abort closes the connection; the negotiation loop then stops on the dead transport instead of trying PLAIN', async () => {
+    const [client, server] = memoryLinePair(5_000);
+    const seen: string[] = [];
+    const serverDone = (async () => {
+      seen.push(await server.readLine());
+      await server.writeLine(`+ ${b64('not a server-first-message')}`); // SCRAM rejects it and aborts
+      return server.readLine().then(
+        (line) => `read ${line}`,
+        (err: unknown) => `closed: ${(err as Error).message}`,
+      );
+    })();
+    const credentials = () => [USER, PASSWORD] as const;
+    const err = await authenticate(new NoCancelToy(client), ['SCRAM-SHA-256', 'PLAIN'], [
+      new SCRAM(credentials, { hashes: ['SHA-256'] }),
+      new PLAIN(credentials),
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SASLError);
+    expect(err).not.toBeInstanceOf(SASLFailure);
+    expect((err as SASLError).kind).toBe('transport error');
+    expect(seen).toEqual([expect.stringMatching(/^AUTH SCRAM-SHA-256 /)]);
+    expect(await serverDone).toMatch(/^closed/);
   });
 });
