@@ -3,15 +3,18 @@
 // an in-process server of the toy line protocol. The markdown quotes those
 // files; this suite fails if a quote drifts from the code.
 import { createHash, createHmac, pbkdf2Sync, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ToyLineInterface } from '../docs/examples/line-protocol.js';
 import { memoryLinePair } from '../docs/examples/memory-transport.js';
 import { signIn } from '../docs/examples/readme.js';
 import { XOTP } from '../docs/examples/x-otp.js';
-import { AuthenticationFailure, EXTERNAL, SASLFailure, SASLStateMachine, authenticate, runMechanism } from '../src/index.js';
+import { XOTPServer } from '../docs/examples/x-otp-server.js';
+import { NoCancelInterface } from '../docs/examples/no-cancel.js';
+import { LoopbackInterface, SASLServer, type ServerConnection } from '../src/server/index.js';
+import { AuthenticationFailure, EXTERNAL, PLAIN, SASLError, SASLFailure, SASLStateMachine, SCRAM, authenticate, runMechanism } from '../src/index.js';
 import type { LineTransport } from '../src/protocols/lines/index.js';
-import { exampleRegion, markdownBlocks } from './helpers/doc-quotes.js';
+import { PACKAGE_SPECIFIERS, exampleRegion, markdownBlocks } from './helpers/doc-quotes.js';
 
 const USER = 'user';
 const PASSWORD = 'pencil';
@@ -280,6 +283,8 @@ describe('the markdown quotes the example files verbatim', () => {
     ['docs/protocol-adapter.md', 'docs/examples/line-protocol.ts', 'adapter'],
     ['docs/protocol-adapter.md', 'docs/examples/memory-transport.ts', 'memory'],
     ['docs/writing-a-mechanism.md', 'docs/examples/x-otp.ts', 'x-otp'],
+    ['docs/writing-a-mechanism.md', 'docs/examples/x-otp-server.ts', 'x-otp-server'],
+    ['docs/protocol-adapter.md', 'docs/examples/no-cancel.ts', 'no-cancel'],
   ];
   for (const [markdown, file, name] of quotes) {
     it(`${markdown} quotes ${file}#${name}`, () => {
@@ -288,14 +293,103 @@ describe('the markdown quotes the example files verbatim', () => {
   }
 
   // A block whose first line is "// from <path>" is an excerpt of that file.
-  for (const markdown of ['README.md', 'docs/protocol-adapter.md', 'docs/writing-a-mechanism.md']) {
+  const guides = ['README.md', ...readdirSync(new URL('../docs/', import.meta.url)).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  for (const markdown of guides) {
     it(`${markdown}: every "// from <file>" excerpt is in that file`, () => {
       for (const block of markdownBlocks(markdown)) {
         const m = /^\/\/ from (\S+)\n/.exec(block);
         if (!m) continue;
-        const source = readFileSync(new URL(`../${m[1]!}`, import.meta.url), 'utf8');
+        let source = readFileSync(new URL(`../${m[1]!}`, import.meta.url), 'utf8');
+        // An excerpt of an example file reads its imports as a user writes them.
+        for (const [from, to] of PACKAGE_SPECIFIERS) source = source.split(from).join(to);
         expect(source).toContain(block.slice(m[0].length));
       }
     });
   }
+});
+
+describe('X-OTP, both sides (docs/writing-a-mechanism.md): the client against the server through SASLServer', () => {
+  const secrets = new Map([['user', 'otp-secret']]);
+  const server = new SASLServer({ mechanisms: [new XOTPServer((name) => secrets.get(name) ?? null)] });
+  const connection: ServerConnection = { secure: false };
+  const login = async (user: string, secret: string, initialResponse = true) => {
+    const intf = new LoopbackInterface(server, connection, { initialResponse });
+    const mechanism = await authenticate(intf, server.advertise(connection), [new XOTP(() => [user, secret])]);
+    return { mechanism, outcome: intf.outcome };
+  };
+
+  it('is offered on a plain connection (no password crosses the wire) and logs in, with and without an initial response', async () => {
+    expect(server.advertise(connection)).toEqual(['X-OTP']);
+    for (const initialResponse of [true, false]) {
+      const { mechanism, outcome } = await login('user', 'otp-secret', initialResponse);
+      expect(mechanism).toBe('X-OTP');
+      expect(outcome).toMatchObject({ mechanism: 'X-OTP', authcid: 'user', authzid: 'user' });
+    }
+  });
+
+  it('refuses a wrong secret and an unknown user alike, as an AuthenticationFailure', async () => {
+    for (const [user, secret] of [['user', 'wrong'], ['nobody', 'otp-secret']] as const) {
+      const err = await login(user, secret).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(AuthenticationFailure);
+      expect((err as AuthenticationFailure).opaqueError).toBe('not-authorized');
+    }
+  });
+
+  it('answers bad client messages with a condition, never a crash', async () => {
+    const step = async (...messages: string[]) => {
+      const exchange = server.start('X-OTP', connection);
+      let result = await exchange.step(new TextEncoder().encode(messages[0]!));
+      for (const m of messages.slice(1)) result = await exchange.step(new TextEncoder().encode(m));
+      return result;
+    };
+    expect(await step('')).toMatchObject({ kind: 'failure', condition: 'malformed-request' });
+    expect(await step('user', 'not hex')).toMatchObject({ kind: 'failure', condition: 'malformed-request' });
+    expect(await step('user', '0'.repeat(64))).toMatchObject({ kind: 'failure', condition: 'not-authorized' });
+    const challenge = await step('user');
+    expect(challenge.kind).toBe('challenge');
+    expect(new TextDecoder().decode((challenge as { data: Uint8Array }).data)).toMatch(/^c=[\x21-\x7e]{24}$/);
+  });
+});
+
+describe('protocol-adapter guide: a protocol without a cancel command', () => {
+  /** The toy protocol's initiate/respond on top of the guide's abort. */
+  class NoCancelToy extends NoCancelInterface {
+    override async initiate(mechanism: string, payload: Uint8Array | null = null) {
+      await this.transport.writeLine(payload === null ? `AUTH ${mechanism}` : `AUTH ${mechanism} ${payload.length === 0 ? '=' : b64(Buffer.from(payload))}`);
+      return this.#reply();
+    }
+    override async respond(payload: Uint8Array) {
+      await this.transport.writeLine(payload.length === 0 ? '=' : b64(Buffer.from(payload)));
+      return this.#reply();
+    }
+    async #reply() {
+      const line = await this.transport.readLine();
+      if (line.startsWith('+ ')) return ['challenge', new Uint8Array(Buffer.from(line.slice(2), 'base64'))] as const;
+      if (line === 'OK') return ['success', null] as const;
+      throw new SASLFailure('not-authorized', line);
+    }
+  }
+
+  it('abort closes the connection; the negotiation loop then stops on the dead transport instead of trying PLAIN', async () => {
+    const [client, server] = memoryLinePair(5_000);
+    const seen: string[] = [];
+    const serverDone = (async () => {
+      seen.push(await server.readLine());
+      await server.writeLine(`+ ${b64('not a server-first-message')}`); // SCRAM rejects it and aborts
+      return server.readLine().then(
+        (line) => `read ${line}`,
+        (err: unknown) => `closed: ${(err as Error).message}`,
+      );
+    })();
+    const credentials = () => [USER, PASSWORD] as const;
+    const err = await authenticate(new NoCancelToy(client), ['SCRAM-SHA-256', 'PLAIN'], [
+      new SCRAM(credentials, { hashes: ['SHA-256'] }),
+      new PLAIN(credentials),
+    ]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SASLError);
+    expect(err).not.toBeInstanceOf(SASLFailure);
+    expect((err as SASLError).kind).toBe('transport error');
+    expect(seen).toEqual([expect.stringMatching(/^AUTH SCRAM-SHA-256 /)]);
+    expect(await serverDone).toMatch(/^closed/);
+  });
 });

@@ -207,4 +207,19 @@ describe('SocketLineTransport (shares LineBuffer)', () => {
       await close();
     }
   });
+
+  it('writes LF-only lines for a peer that wants them (lineTerminator), and still reads both', async () => {
+    const { client, peer, close } = await pair({ lineTerminator: '\n', readTimeoutMs: 2000 });
+    try {
+      const data = once(peer, 'data');
+      await client.writeLine('hello');
+      expect(String((await data)[0])).toBe('hello\n');
+      peer.write('a\r\nb\n');
+      expect(await client.readLine()).toBe('a');
+      expect(await client.readLine()).toBe('b');
+    } finally {
+      client.close();
+      await close();
+    }
+  });
 });

@@ -73,11 +73,19 @@ describe('docs/server.md examples', () => {
   });
 });
 
-describe('docs/server.md quotes docs/examples/server.ts verbatim', () => {
+describe('docs/server.md quotes docs/examples/server*.ts verbatim', () => {
   const blocks = markdownBlocks('docs/server.md');
-  for (const name of ['setup', 'exchange', 'store', 'authorize', 'loopback', 'external']) {
+  const regions = [
+    ['server', 'setup'],
+    ['server-exchange', 'exchange'],
+    ['server', 'store'],
+    ['server', 'authorize'],
+    ['server-loopback', 'loopback'],
+    ['server-external', 'external'],
+  ] as const;
+  for (const [file, name] of regions) {
     it(`region ${name}`, () => {
-      expect(blocks).toContain(exampleRegion('docs/examples/server.ts', name));
+      expect(blocks).toContain(exampleRegion(`docs/examples/${file}.ts`, name));
     });
   }
   it('quotes nothing else as TypeScript', () => {

@@ -29,36 +29,6 @@ export async function createServer(secret: Uint8Array): Promise<SASLServer> {
 }
 // #endregion setup
 
-// #region exchange
-import type { AuthOutcome, ServerConnection, ServerFailure } from '../../src/server/index.js';
-
-/** What a protocol adapter provides: its wire form of challenges and responses. */
-export interface ChallengeChannel {
-  /** Send a challenge (IMAP `+ <base64>`, SMTP `334 <base64>`, XMPP `<challenge/>`). */
-  sendChallenge(data: Uint8Array): Promise<void>;
-  /** The client's next response, or `null` when it cancelled (`*`, `<abort/>`). */
-  readResponse(): Promise<Uint8Array | null>;
-}
-
-export async function runExchange(
-  server: SASLServer,
-  connection: ServerConnection,
-  mechanism: string,
-  initialResponse: Uint8Array | null,
-  channel: ChallengeChannel,
-): Promise<AuthOutcome | ServerFailure> {
-  // IMAP and SMTP cannot carry data with success: send SCRAM's v= as a last challenge.
-  const exchange = server.start(mechanism, connection, { successData: 'challenge' });
-  let result = await exchange.step(initialResponse);
-  while (result.kind === 'challenge') {
-    await channel.sendChallenge(result.data);
-    const response = await channel.readResponse();
-    result = response === null ? exchange.abort() : await exchange.step(response);
-  }
-  return result.kind === 'success' ? result.outcome : result;
-}
-// #endregion exchange
-
 // #region store
 import { parseScramCredential, type CredentialStore, type ScramCredential } from '../../src/server/index.js';
 
@@ -95,29 +65,6 @@ export const authorize: Authorizer = ({ authcid, authzidIsSelf }) => {
 };
 // #endregion authorize
 
-// #region loopback
-import { SCRAM, authenticate } from '../../src/index.js';
-import { LoopbackInterface } from '../../src/server/index.js';
-
-export async function loginInProcess(server: SASLServer): Promise<AuthOutcome | null> {
-  const connection: ServerConnection = { secure: true };
-  const intf = new LoopbackInterface(server, connection, { initialResponse: false });
-  await authenticate(intf, server.advertise(connection), [new SCRAM(() => ['bob', 'pencil'])]);
-  return intf.outcome; // { mechanism: 'SCRAM-SHA-256', authcid: 'bob', authzid: 'bob', ... }
-}
-// #endregion loopback
-
-// #region external
-import { EXTERNALServer } from '../../src/server/index.js';
-import { clientCertificateIdentity, startImapServer, type RunningServer } from '../../src/node/index.js';
-
-export async function startCertificateServer(tlsFiles: { key: string; cert: string; clientCA: string }): Promise<RunningServer> {
-  const sasl = new SASLServer({ mechanisms: [new EXTERNALServer(), ...scramServerMechanisms()] });
-  return startImapServer({
-    sasl,
-    tls: { key: tlsFiles.key, cert: tlsFiles.cert, ca: [tlsFiles.clientCA], requestCert: true, rejectUnauthorized: false },
-    // Only a certificate verified against `ca` names anybody (subject CN here).
-    externalIdentity: (socket) => clientCertificateIdentity(socket),
-  });
-}
-// #endregion external
+export { runExchange, type ChallengeChannel } from './server-exchange.js';
+export { loginInProcess } from './server-loopback.js';
+export { startCertificateServer } from './server-external.js';

@@ -3,10 +3,9 @@
  * verbatim; test/xmpp-docs.test.ts checks the quotes and runs the code with
  * a saslkit XMPP client on loopback.
  */
+// #region session
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
-
-// #region session
 import { SASLServer, MemoryCredentialStore, PLAINServer, scramServerMechanisms, type ServerConnection } from '../../src/server/index.js';
 import { XmppServerSession, type XmppServerResult } from '../../src/protocols/xmpp/index.js';
 import { SocketXmppTransport, serverConnectionOf } from '../../src/node/index.js';
@@ -39,19 +38,4 @@ export async function serveXmppSocket(socket: Socket, sasl: SASLServer, domain: 
 }
 // #endregion session
 
-// #region listener
-import { startXmppServer } from '../../src/node/index.js';
-import type { AuthOutcome } from '../../src/server/index.js';
-
-export async function listen(sasl: SASLServer, domain: string, key: string, cert: string, onLogin: (outcome: AuthOutcome) => void) {
-  const server = await startXmppServer({
-    sasl,
-    domain,
-    tls: { key, cert }, // STARTTLS, required
-    onAuthenticated: async (outcome, _transport) => {
-      onLogin(outcome); // then run your session over _transport
-    },
-  });
-  return server; // server.port; server.close() stops it
-}
-// #endregion listener
+export { listen } from './xmpp-listener.js';

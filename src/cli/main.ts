@@ -9,6 +9,7 @@ import { AuthenticationFailure, SASLError } from '../index.js';
 import { EXIT, UsageError } from './args.js';
 import { decisiveError } from './attempts.js';
 import { clientCommand } from './client.js';
+import { demoCommand } from './demo.js';
 import { EXIT_INTERRUPTED, Interrupted } from './errors.js';
 import type { Command, CommandIO } from './io.js';
 import { mechanismsCommand } from './mechanisms.js';
@@ -16,7 +17,7 @@ import { mkpasswdCommand } from './mkpasswd.js';
 import { serverCommand } from './server.js';
 import { packageVersion } from './version.js';
 
-const COMMANDS: readonly Command[] = [clientCommand, serverCommand, mkpasswdCommand, mechanismsCommand];
+const COMMANDS: readonly Command[] = [clientCommand, serverCommand, mkpasswdCommand, mechanismsCommand, demoCommand];
 
 const USAGE = `Usage: saslkit <command> [options]
 

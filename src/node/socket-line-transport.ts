@@ -30,6 +30,13 @@ export interface SocketLineTransportOptions {
    * `maxLineLength`, at least 65536. See {@link LineBufferOptions}.
    */
   readonly maxBufferedBytes?: number;
+  /**
+   * What ends a written line. Default `'\r\n'`, as IMAP (RFC 9051 §2.2),
+   * SMTP (RFC 5321 §2.3.8) and most line protocols require. Use `'\n'` for
+   * a peer that speaks LF-only text (and would keep a CR as data). Reading
+   * accepts both.
+   */
+  readonly lineTerminator?: '\n' | '\r\n';
 }
 
 /**
@@ -42,6 +49,7 @@ export class SocketLineTransport implements LineTransport {
   #socket: Socket;
   readonly #lines: LineBuffer;
   readonly #writeTimeoutMs: number;
+  readonly #terminator: string;
   #detach: () => void = () => {};
   readonly #onData = (chunk: Buffer): void => this.#lines.push(chunk);
   readonly #onEnd = (): void => this.#lines.fail(new TransportError('connection closed by peer'));
@@ -57,6 +65,7 @@ export class SocketLineTransport implements LineTransport {
     this.#socket = socket;
     this.#writeTimeoutMs = options.writeTimeoutMs ?? 30_000;
     if (!(this.#writeTimeoutMs > 0)) throw new TransportError('writeTimeoutMs must be positive');
+    this.#terminator = options.lineTerminator ?? '\r\n';
     this.#lines = new LineBuffer(
       options,
       () => this.#teardown(),
@@ -80,7 +89,7 @@ export class SocketLineTransport implements LineTransport {
     return this.#lines.readLine();
   }
 
-  /** Write `line` and CR LF. */
+  /** Write `line` and the line terminator (CR LF unless {@link SocketLineTransportOptions.lineTerminator} says LF). */
   writeLine(line: string): Promise<void> {
     if (this.#lines.error) return Promise.reject(this.#lines.error);
     if (/[\r\n]/.test(line)) return Promise.reject(new TransportError('a line must not contain CR or LF'));
@@ -90,7 +99,7 @@ export class SocketLineTransport implements LineTransport {
         this.#lines.fail(err);
         reject(err);
       }, this.#writeTimeoutMs);
-      this.#socket.write(`${line}\r\n`, (err) => {
+      this.#socket.write(`${line}${this.#terminator}`, (err) => {
         clearTimeout(timer);
         if (err) reject(new TransportError(`write failed: ${err.message}`));
         else resolve();

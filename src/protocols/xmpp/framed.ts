@@ -27,7 +27,13 @@ export interface FramedXmppTransportOptions extends XmlLimits {
   readonly secure?: boolean;
 }
 
-/** The part of the WebSocket API {@link webSocketXmppTransport} uses. */
+/**
+ * The part of the WebSocket API {@link webSocketXmppTransport} uses. The
+ * browser's and Node's global `WebSocket` fit it, and so does the `ws`
+ * package's (its events are typed per event name, and its error and close
+ * events have no `data`): the listener takes `unknown` and reads a
+ * message's `data` only after checking it is there.
+ */
 export interface WebSocketLike {
   /** Send one text message. */
   send(data: string): void;
@@ -35,8 +41,13 @@ export interface WebSocketLike {
   readonly url?: string;
   /** Close the socket. */
   close(code?: number, reason?: string): void;
-  /** Subscribe to `message`, `close` and `error` events. */
-  addEventListener(type: 'message' | 'close' | 'error', listener: (event: { data?: unknown }) => void): void;
+  /** Subscribe to `message`, `close` and `error` events (a `message` event has a `data` property). */
+  addEventListener(type: 'message' | 'close' | 'error', listener: (event: unknown) => void): void;
+}
+
+/** The `data` of a WebSocket message event, or `undefined`. */
+function messageData(event: unknown): unknown {
+  return typeof event === 'object' && event !== null && 'data' in event ? event.data : undefined;
 }
 
 type Item = { readonly frame: string } | { readonly closed: string };
@@ -204,7 +215,8 @@ export function webSocketXmppTransport(ws: WebSocketLike, options: Omit<FramedXm
   const secure = options.secure ?? (typeof ws.url === 'string' && /^wss:/i.test(ws.url));
   const transport = new FramedXmppTransport((frame) => ws.send(frame), { ...options, secure, onClose: () => ws.close(1000) });
   ws.addEventListener('message', (event) => {
-    if (typeof event.data === 'string') transport.pushFrame(event.data);
+    const data = messageData(event);
+    if (typeof data === 'string') transport.pushFrame(data);
     else transport.pushClosed('binary WebSocket message (RFC 7395 uses text frames)');
   });
   ws.addEventListener('close', () => transport.pushClosed('the WebSocket closed'));
