@@ -354,6 +354,11 @@ describe('X-OTP, both sides (docs/writing-a-mechanism.md): the client against th
 describe('protocol-adapter guide: a protocol without a cancel command', () => {
   /** The toy protocol's initiate/respond on top of the guide's abort. */
   class NoCancelToy extends NoCancelInterface {
+    // An in-memory pair: nothing leaves the process, so PLAIN may be tried
+    // (and then meets the closed transport rather than the cleartext guard).
+    override get secure() {
+      return true;
+    }
     override async initiate(mechanism: string, payload: Uint8Array | null = null) {
       await this.transport.writeLine(payload === null ? `AUTH ${mechanism}` : `AUTH ${mechanism} ${payload.length === 0 ? '=' : b64(Buffer.from(payload))}`);
       return this.#reply();
