@@ -23,6 +23,12 @@
 //   nonreader  pipeline commands and never read the replies
 // Every client keeps at most one connection open; fault clients wait 20 ms
 // between connections, good clients wait for the server's close.
+//
+// Good clients connect from 127.0.0.1 and every fault client from an address
+// of its own in 127.0.0.0/8 (127.0.1.x), as attackers and the users they
+// lock out are apart on a real network: the servers run with their default
+// login throttle, which slows and then refuses an address that keeps
+// failing, and must not refuse the good users while it does.
 import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync } from 'node:fs';
@@ -157,9 +163,9 @@ interface Tally {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** A raw loopback socket; resolves once connected. */
-function rawConnect(port: number): Promise<net.Socket> {
+function rawConnect(port: number, localAddress: string): Promise<net.Socket> {
   return new Promise((resolve, reject) => {
-    const s = net.connect({ host: '127.0.0.1', port });
+    const s = net.connect({ host: '127.0.0.1', port, localAddress });
     s.on('error', () => {});
     s.once('connect', () => resolve(s));
     s.once('error', reject);
@@ -204,8 +210,8 @@ const SASL_NS = 'urn:ietf:params:xml:ns:xmpp-sasl';
 const b64 = (s: string): string => Buffer.from(s).toString('base64');
 
 /** Open a raw session up to where commands can be sent. */
-async function rawSession(protocol: Protocol, port: number): Promise<net.Socket> {
-  const s = await rawConnect(port);
+async function rawSession(protocol: Protocol, port: number, localAddress: string): Promise<net.Socket> {
+  const s = await rawConnect(port, localAddress);
   if (protocol === 'xmpp') {
     s.write(XMPP_HEADER);
     await readUntil(s, /<\/stream:features>/, 10_000);
@@ -228,9 +234,9 @@ async function halfExchange(protocol: Protocol, s: net.Socket): Promise<void> {
   await readUntil(s, protocol === 'xmpp' ? /<challenge/ : protocol === 'smtp' ? /^334 /m : /^\+ /m, 10_000);
 }
 
-async function goodLogin(protocol: Protocol, port: number, password: string): Promise<void> {
+async function goodLogin(protocol: Protocol, port: number, password: string, localAddress = '127.0.0.1'): Promise<void> {
   const mechanisms = [new SCRAM(() => ['user', password], { hashes: ['SHA-256'] })];
-  const common = { host: '127.0.0.1', port, security: 'none' as const };
+  const common = { host: '127.0.0.1', port, security: 'none' as const, localAddress };
   let socket: net.Socket;
   if (protocol === 'imap') {
     const session = await ImapClientSession.connect(common);
@@ -263,13 +269,13 @@ async function goodLogin(protocol: Protocol, port: number, password: string): Pr
   await closedWithin(socket, 3000);
 }
 
-async function fault(kind: Kind, protocol: Protocol, port: number, tally: Tally): Promise<void> {
+async function fault(kind: Kind, protocol: Protocol, port: number, tally: Tally, localAddress: string): Promise<void> {
   if (kind === 'wrongpass') {
-    await goodLogin(protocol, port, 'wrong-password').catch(() => undefined);
+    await goodLogin(protocol, port, 'wrong-password', localAddress).catch(() => undefined);
     tally.faults.set(kind, (tally.faults.get(kind) ?? 0) + 1);
     return;
   }
-  const s = await rawSession(protocol, port);
+  const s = await rawSession(protocol, port, localAddress);
   const t0 = Date.now();
   const slowDrop = async (): Promise<void> => {
     // Every slow peer must be gone by the read deadline (the longest one
@@ -333,7 +339,7 @@ async function fault(kind: Kind, protocol: Protocol, port: number, tally: Tally)
   tally.faults.set(kind, (tally.faults.get(kind) ?? 0) + 1);
 }
 
-async function runClient(kind: Kind, protocol: Protocol, port: number, until: number, tally: Tally): Promise<void> {
+async function runClient(kind: Kind, protocol: Protocol, port: number, until: number, tally: Tally, localAddress: string): Promise<void> {
   while (Date.now() < until) {
     if (kind === 'good') {
       tally.goodAttempted++;
@@ -347,7 +353,7 @@ async function runClient(kind: Kind, protocol: Protocol, port: number, until: nu
         tally.goodFailures.set(why, (tally.goodFailures.get(why) ?? 0) + 1);
       }
     } else {
-      await fault(kind, protocol, port, tally).catch(() => undefined);
+      await fault(kind, protocol, port, tally, localAddress).catch(() => undefined);
       await sleep(20);
     }
     // Slow peers connect once per run: their point is how long they last.
@@ -428,7 +434,8 @@ async function runProtocol(protocol: Protocol, options: Options): Promise<string
   const t0 = Date.now();
   const until = t0 + options.seconds * 1000;
   process.stderr.write(`${protocol}: ${options.clients} clients for ${options.seconds} s (slow peers are then waited for until the server drops them)\n`);
-  const clients = kinds.map((k) => runClient(k, protocol, server.port, until, tally));
+  // Fault client i connects from 127.0.1.(i+1); good clients from 127.0.0.1.
+  const clients = kinds.map((k, i) => runClient(k, protocol, server.port, until, tally, k === 'good' ? '127.0.0.1' : `127.0.1.${(i % 250) + 1}`));
   await Promise.all(clients);
   const leftAt = Date.now();
   // Back to baseline? Poll descriptors and counted connections for up to 10 s.
