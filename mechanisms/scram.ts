@@ -37,7 +37,7 @@ import {
   parseAttributes,
   parsePositiveInteger,
 } from '../src/scram/attributes.js';
-import { clientKeyOf, saltPassword, serverKeyOf } from '../src/scram/keys.js';
+import { checkClientKeys, clientKeysFor, defaultScramKeyCache, type ClientKeySource, type ScramClientKeys, type ScramKeyCache } from '../src/scram/key-cache.js';
 import { isSASLCondition, type SASLCondition } from '../src/core/conditions.js';
 import { unescapeSaslname } from '../src/scram/attributes.js';
 import { challenge, failure, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
@@ -73,6 +73,24 @@ export interface SCRAMOptions {
    * all of SHA-1, SHA-256, SHA-512 and SHA3-512.
    */
   readonly hashes?: readonly HashName[];
+  /**
+   * Where ClientKey and ServerKey are remembered between logins (RFC 5802
+   * §5.1), so that a new login with the same password, salt and iteration
+   * count costs a few HMACs instead of a PBKDF2: a {@link ScramKeyCache},
+   * or `false` for none. Default {@link defaultScramKeyCache}.
+   */
+  readonly cache?: ScramKeyCache | false;
+  /**
+   * Keys the caller already has, e.g. from {@link SCRAMOptions.onKeys} of a
+   * previous login: used (without the password) when the server sends their
+   * hash, salt and iteration count. Keep them as secret as the password.
+   */
+  readonly keys?: ScramClientKeys | readonly ScramClientKeys[];
+  /**
+   * Called after each login whose server proved itself, with the keys used,
+   * for the caller to keep (as secrets) and hand back in {@link SCRAMOptions.keys}.
+   */
+  readonly onKeys?: (keys: ScramClientKeys) => void;
 }
 
 /** Default for {@link SCRAMOptions.maxIterationCount}. */
@@ -85,6 +103,8 @@ interface ResolvedOptions {
   readonly maxIterationCount: number;
   readonly generateNonce: () => string;
   readonly hashes: readonly HashAlgorithm[];
+  readonly keySource: ClientKeySource;
+  readonly onKeys: ((keys: ScramClientKeys) => void) | null;
 }
 
 function resolveOptions(options: SCRAMOptions): ResolvedOptions {
@@ -106,7 +126,13 @@ function resolveOptions(options: SCRAMOptions): ResolvedOptions {
   }
   const generateNonce = options.generateNonce ?? (() => randomNonce(nonceLength));
   if (options.generateNonce === undefined) randomNonce(nonceLength); // validate the length now
+  const given = options.keys === undefined ? [] : Array.isArray(options.keys) ? options.keys : [options.keys as ScramClientKeys];
+  if (options.onKeys !== undefined && typeof options.onKeys !== 'function') {
+    throw new SASLError(null, 'invalid argument', 'onKeys must be a function');
+  }
   return {
+    keySource: { keys: given.map(checkClientKeys), cache: options.cache === false ? null : (options.cache ?? defaultScramKeyCache) },
+    onKeys: options.onKeys ?? null,
     authzid,
     afterScramPlus: options.afterScramPlus === true,
     enforceMinimumIterationCount: options.enforceMinimumIterationCount !== false,
@@ -189,7 +215,8 @@ async function runClient(
   }
 
   let serverFirst: string;
-  let saltedPassword: Uint8Array;
+  let keys: ScramClientKeys;
+  let derived: boolean;
   let combinedNonce: string;
   try {
     serverFirst = decodeMessage(payload, 'server-first-message');
@@ -209,7 +236,7 @@ async function runClient(
     if (iterations > options.maxIterationCount) {
       throw new SASLFailure(null, `SCRAM: iteration count ${iterations} exceeds the maximum of ${options.maxIterationCount}`);
     }
-    saltedPassword = await saltPassword(hash, password, salt, iterations);
+    ({ keys, derived } = await clientKeysFor(hash, password, salt, iterations, options.keySource));
   } catch (err) {
     await abandon(sm);
     throw err;
@@ -218,11 +245,8 @@ async function runClient(
   const channelBinding = base64Encode(concatBytes(utf8Encode(gs2Header), binding.data));
   const clientFinalWithoutProof = `c=${channelBinding},r=${combinedNonce}`;
   const authMessage = utf8Encode(`${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`);
-  const clientKey = clientKeyOf(hash, saltedPassword);
-  const storedKey = hash.digest(clientKey);
-  const serverKey = serverKeyOf(hash, saltedPassword);
-  const clientProof = xorBytes(clientKey, hash.hmac(storedKey, authMessage));
-  const expectedServerSignature = hash.hmac(serverKey, authMessage);
+  const clientProof = xorBytes(keys.clientKey, hash.hmac(hash.digest(keys.clientKey), authMessage));
+  const expectedServerSignature = hash.hmac(keys.serverKey, authMessage);
 
   try {
     [state, payload] = await sm.response(utf8Encode(`${clientFinalWithoutProof},p=${base64Encode(clientProof)}`));
@@ -255,6 +279,9 @@ async function runClient(
     await abandon(sm);
     throw new AuthenticationFailure(null, 'SCRAM: the server did not report success after server-final-message');
   }
+  // The server proved it knows these keys: worth remembering (RFC 5802 §5.1).
+  if (derived) options.keySource.cache?.set(password, keys);
+  options.onKeys?.(keys);
 }
 
 function verifyServerFinal(payload: Uint8Array, expected: Uint8Array): void {
