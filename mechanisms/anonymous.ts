@@ -8,8 +8,6 @@ import { utf8Encode } from '../src/core/bytes.js';
 import { SASLError, SASLFailure } from '../src/core/errors.js';
 import { NamedMechanism, requireSuccess } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
-import { utf8Decode } from '../src/core/bytes.js';
-import { singleMessageSession, type ServerMechanism, type ServerMechanismSession } from '../src/server/mechanism.js';
 
 // The "trace" stringprep profile (RFC 4505 §3): prohibited output is
 // RFC 3454 C.2.1, C.2.2, C.3, C.4, C.5, C.6, C.8 and C.9.
@@ -65,33 +63,5 @@ export class ANONYMOUS extends NamedMechanism<'ANONYMOUS'> {
   override async authenticate(sm: SASLStateMachine): Promise<void> {
     const [state] = await sm.initiate('ANONYMOUS', utf8Encode(this.#traceToken));
     await requireSuccess(sm, state, 'ANONYMOUS');
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Server side
-
-/**
- * ANONYMOUS (RFC 4505), server side. The client's message is its trace
- * token (possibly empty), checked against the trace profile with
- * {@link checkTraceToken}. The outcome has `authcid` and `authzid` `null`
- * and the token in `claims.traceToken`: log it, never trust it.
- */
-export class ANONYMOUSServer implements ServerMechanism {
-  /** `'ANONYMOUS'`. */
-  readonly name = 'ANONYMOUS';
-  /** 0: the weakest, advertised last. */
-  readonly strength = 0;
-  /** False: no password. */
-  readonly plaintext = false;
-  /** False. */
-  readonly channelBinding = false;
-
-  /** Begin one exchange. */
-  start(): ServerMechanismSession {
-    return singleMessageSession('ANONYMOUS', 'the trace token', (response) => {
-      const traceToken = checkTraceToken(utf8Decode(response));
-      return { kind: 'done', data: null, identity: { authcid: null, authzid: null, channelBinding: null, claims: { traceToken } } };
-    });
   }
 }
