@@ -188,6 +188,26 @@ function resolveServerOptions(hashName: HashName, plus: boolean, options: SCRAMS
   };
 }
 
+/** HMAC under a verifier's StoredKey and ServerKey, each key prepared once. */
+interface PreparedKeys {
+  readonly storedKey: (data: Uint8Array) => Uint8Array;
+  readonly serverKey: (data: Uint8Array) => Uint8Array;
+}
+
+// Keys imported once per stored verifier (a Node KeyObject, or noble's keyed
+// state), not once per authentication. A verifier object is read-only by
+// type; a store that hands out new objects per lookup just misses here.
+const preparedKeys = new WeakMap<ScramCredential, PreparedKeys>();
+
+function preparedKeysOf(hash: HashAlgorithm, credential: ScramCredential): PreparedKeys {
+  let keys = preparedKeys.get(credential);
+  if (!keys) {
+    keys = { storedKey: hash.hmacWithKey(credential.storedKey), serverKey: hash.hmacWithKey(credential.serverKey) };
+    preparedKeys.set(credential, keys);
+  }
+  return keys;
+}
+
 /** One server exchange; shared by SCRAMServer and SCRAMPLUSServer. */
 function scramSession(config: ScramServerConfig, context: ServerMechanismContext): ServerMechanismSession {
   const { hash } = config;
@@ -261,13 +281,14 @@ function scramSession(config: ScramServerConfig, context: ServerMechanismContext
     // H(ClientKey) must equal StoredKey. The same work is done for an unknown
     // user (against fake keys), and both end in the same failure.
     const authMessage = utf8Encode(`${first.bare},${serverFirst},${final.withoutProof}`);
-    const clientSignature = hash.hmac(credential.storedKey, authMessage);
+    const keyed = preparedKeysOf(hash, credential);
+    const clientSignature = keyed.storedKey(authMessage);
     const proofOk =
       final.proof.length === hash.outputLength &&
       timingSafeEqual(hash.digest(xorBytes(final.proof, clientSignature)), credential.storedKey);
     if (!(proofOk && known)) return scramFailure('not-authorized', 'invalid-proof', 'authentication failed');
 
-    const serverSignature = hash.hmac(credential.serverKey, authMessage);
+    const serverSignature = keyed.serverKey(authMessage);
     return {
       kind: 'done',
       data: utf8Encode(`v=${base64Encode(serverSignature)}`),

@@ -75,7 +75,8 @@ const TAG_HASH = 'SHA-256';
 export class ScramKeyCache {
   /** The bound given at construction. */
   readonly maxEntries: number;
-  readonly #secret = randomBytes(32);
+  // Made on first use, so importing saslkit draws no randomness.
+  #secret: Uint8Array | undefined;
   readonly #entries = new Map<string, Entry>();
 
   /**
@@ -101,6 +102,7 @@ export class ScramKeyCache {
   }
 
   #keyOf(hash: HashName, preparedPassword: string, salt: Uint8Array, iterations: number): string {
+    this.#secret ??= randomBytes(32);
     const tag = hashByName(TAG_HASH)!.hmac(this.#secret, utf8Encode(preparedPassword));
     return `${hash}\0${iterations}\0${base64Encode(salt)}\0${base64Encode(tag)}`;
   }
