@@ -25,6 +25,9 @@ const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, 
 // createHmac refuses a zero-length KeyObject, so such keys stay raw bytes.
 const keyObjectOf = (key: Uint8Array): KeyObject | Uint8Array => (key.length === 0 ? key : createSecretKey(key));
 
+const warmed = new Set<string>();
+const WARM_UP = new Uint8Array(1);
+
 /** @internal */
 export const backend: CryptoBackend = {
   name: 'node',
@@ -37,7 +40,16 @@ export const backend: CryptoBackend = {
   },
   pbkdf2: (hash, password, salt, iterations, length) =>
     new Promise((resolve, reject) => {
-      nodePbkdf2(password, salt, iterations, length, NODE_NAME[hash], (err, key) => (err ? reject(err) : resolve(view(key))));
+      const name = NODE_NAME[hash];
+      nodePbkdf2(password, salt, iterations, length, name, (err, key) => (err ? reject(err) : resolve(view(key))));
+      // The event loop idles while the pool derives: pay the one-time setup of
+      // this hash's first HMAC and digest now rather than after (it is most of
+      // what makes a process's first SCRAM exchange slower than the next).
+      if (!warmed.has(name)) {
+        warmed.add(name);
+        createHmac(name, createSecretKey(WARM_UP)).update(WARM_UP).digest();
+        createHash(name).update(WARM_UP).digest();
+      }
     }),
   base64Encode: (bytes) => asBuffer(bytes).toString('base64'),
   base64Decode(text) {
