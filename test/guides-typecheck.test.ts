@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { markdownBlocks, PACKAGE_SPECIFIERS } from './helpers/doc-quotes.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const GUIDES = ['docs/imap.md', 'docs/smtp.md', 'docs/channel-binding.md'];
+const GUIDES = ['docs/imap.md', 'docs/smtp.md', 'docs/channel-binding.md', 'docs/performance.md'];
 
 /** Names a snippet may use without defining them, and their declarations. */
 const FREE_NAMES: ReadonlyArray<readonly [string, string]> = [
