@@ -7,8 +7,9 @@ const ci = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.
 
 export default defineConfig({
   // package.json's `#crypto-backend` import points into dist/ (built code);
-  // tests run the sources, under Node, so they get the Node backend as
-  // tsconfig.json's `paths` give it to tsc and tsx.
+  // tests run the sources, under Node, so they get the Node backend, as the
+  // `node` condition gives it to the built package (tsconfig.json's `paths`
+  // give the portable one, the safe default for browser bundlers).
   resolve: {
     alias: { '#crypto-backend': fileURLToPath(new URL('./src/crypto/backend.node.ts', import.meta.url)) },
   },

@@ -18,7 +18,8 @@
 // same kind of precomputed answers; mongodb's own SaltedPassword cache is
 // purged before each uncached exchange.
 //
-// Usage: npm run bench             (a few minutes on a quiet machine)
+// Usage: npm run bench             (a few minutes on a quiet machine; runs
+//                                    tsx with tsconfig.node.json: the Node backend)
 //        npm run bench -- --quick  (fewer rounds)
 // Writes bench/results.json.
 import { spawnSync } from 'node:child_process';
@@ -27,7 +28,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire, Module } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { backend } from '../src/crypto/backend.node.js';
+import { backend } from '#crypto-backend';
 import { SASLInterface, SASLStateMachine, SCRAM, ScramKeyCache, type NextStateTuple } from '../src/index.js';
 import { MemoryCredentialStore, SASLServer, PLAINServer, scramServerMechanisms, type ServerConnection } from '../src/server/index.js';
 
@@ -236,6 +237,7 @@ function mongoClient(h: 'SHA-1' | 'SHA-256', iterations: number, purge: boolean)
 
 // ---------------------------------------------------------------------------
 
+if (backend.name !== 'node') throw new Error('run with the Node crypto backend: npm run bench (tsx --tsconfig tsconfig.node.json)');
 console.log(`saslkit benchmark (${quick ? 'quick' : 'full'}): node ${process.version}, crypto backend '${backend.name}', ${ROUNDS} interleaved rounds; ratio = subject / baseline, medians\n`);
 
 // Build dist/ for the startup rows (they run the package as installed).

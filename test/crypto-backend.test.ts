@@ -25,8 +25,9 @@ describe('Node and portable crypto backends give identical bytes', () => {
   it('the backends are the two expected ones, and the tests run on the Node one', () => {
     expect(nodeBackend.name).toBe('node');
     expect(portableBackend.name).toBe('portable');
-    // vitest.config.ts and tsconfig.json map #crypto-backend to the Node
-    // backend: the hashes of the public API are node:crypto's here.
+    // vitest.config.ts maps #crypto-backend to the Node backend (as the
+    // `node` condition does for the built package): the public API's hashes
+    // are node:crypto's here.
     expect(hex(hashByName('SHA-256')!.digest(utf8('abc')))).toBe(createHash('sha256').update('abc').digest('hex'));
   });
 
