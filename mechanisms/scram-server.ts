@@ -14,11 +14,13 @@ import { timingSafeEqual, xorBytes } from '../src/crypto/constant-time.js';
 import { HASHES, type HashAlgorithm, type HashName } from '../src/crypto/hashes.js';
 import { randomNonce } from '../src/crypto/random.js';
 import {
-  CB_NAME, checkNonce,
+  CB_NAME,
+  checkNonce,
   decodeBase64Field,
-  decodeMessage, expectAttribute,
+  decodeMessage,
+  expectAttribute,
   malformed,
-  parseAttributes
+  parseAttributes,
 } from '../src/scram/attributes.js';
 import { isSASLCondition, type SASLCondition } from '../src/core/conditions.js';
 import { unescapeSaslname } from '../src/scram/attributes.js';
