@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { BackendHashName } from '../src/crypto/backend.js';
 import { backend as nodeBackend } from '../src/crypto/backend.node.js';
 import { backend as portableBackend } from '../src/crypto/backend-portable.js';
-import { hashByName, pbkdf2, pbkdf2Portable, randomBytes } from '../src/index.js';
+import { SASLFailure, base64Decode, base64Encode, hashByName, pbkdf2, pbkdf2Portable, randomBytes } from '../src/index.js';
 
 const HASHES: readonly BackendHashName[] = ['SHA-1', 'SHA-256', 'SHA-512', 'SHA3-512'];
 const NODE_NAME = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512', 'SHA3-512': 'sha3-512' } as const;
@@ -97,6 +97,17 @@ describe('Node and portable crypto backends give identical bytes', () => {
     // A decoded value owns its memory (Buffer's small allocations share a pool).
     const decoded = nodeBackend.base64Decode('AAEC')!;
     expect(decoded.buffer.byteLength).toBe(3);
+  });
+
+  it('long base64 (decoded by the runtime) is as strict as short base64 (decoded in JavaScript)', () => {
+    const data = randomBytes(600); // 800 characters: past the native threshold
+    const text = base64Encode(data);
+    expect(base64Decode(text)).toEqual(data);
+    const last = text.length - 2; // 600 % 3 === 0: no padding, so make a padded one
+    const padded = base64Encode(data.subarray(0, 599));
+    for (const bad of [`${text.slice(0, 400)} ${text.slice(400)}`, `${text.slice(0, last)}-_`, padded.replace(/.=$/, 'B='), text.slice(1), `${text}=`]) {
+      expect(() => base64Decode(bad)).toThrow(SASLFailure);
+    }
   });
 
   it('package.json selects the Node backend under the node condition and the portable one by default', () => {
