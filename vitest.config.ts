@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Under CI a JSON report is written too, so .ci/run can print the one
@@ -5,6 +6,13 @@ import { defineConfig } from 'vitest/config';
 const ci = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
 
 export default defineConfig({
+  // package.json's `#crypto-backend` import points into dist/ (built code);
+  // tests run the sources, under Node, so they get the Node backend, as the
+  // `node` condition gives it to the built package (tsconfig.json's `paths`
+  // give the portable one, the safe default for browser bundlers).
+  resolve: {
+    alias: { '#crypto-backend': fileURLToPath(new URL('./src/crypto/backend.node.ts', import.meta.url)) },
+  },
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 30_000,

@@ -8,9 +8,7 @@ import { utf8Encode } from '../src/core/bytes.js';
 import { SASLError, SASLFailure, localError } from '../src/core/errors.js';
 import { NamedMechanism } from '../src/core/mechanism.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
-import { utf8Decode } from '../src/core/bytes.js';
 import { StringprepViolation, traceProfile } from '../src/core/stringprep.js';
-import { singleMessageSession, type ServerMechanism, type ServerMechanismSession } from '../src/server/mechanism.js';
 
 /**
  * Check a trace token against RFC 4505's `trace` profile (§3, with the
@@ -63,33 +61,5 @@ export class ANONYMOUS extends NamedMechanism<'ANONYMOUS'> {
    */
   override async authenticate(sm: SASLStateMachine): Promise<void> {
     await sm.initiate('ANONYMOUS', utf8Encode(this.#traceToken));
-  }
-}
-
-// ---------------------------------------------------------------------------
-// Server side
-
-/**
- * ANONYMOUS (RFC 4505), server side. The client's message is its trace
- * token (possibly empty), checked against the trace profile with
- * {@link checkTraceToken}. The outcome has `authcid` and `authzid` `null`
- * and the token in `claims.traceToken`: log it, never trust it.
- */
-export class ANONYMOUSServer implements ServerMechanism {
-  /** `'ANONYMOUS'`. */
-  readonly name = 'ANONYMOUS';
-  /** 0: the weakest, advertised last. */
-  readonly strength = 0;
-  /** False: no password. */
-  readonly plaintext = false;
-  /** False. */
-  readonly channelBinding = false;
-
-  /** Begin one exchange. */
-  start(): ServerMechanismSession {
-    return singleMessageSession('ANONYMOUS', 'the trace token', (response) => {
-      const traceToken = checkTraceToken(utf8Decode(response));
-      return { kind: 'done', data: null, identity: { authcid: null, authzid: null, channelBinding: null, claims: { traceToken } } };
-    });
   }
 }

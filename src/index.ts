@@ -24,6 +24,13 @@ export { pbkdf2, pbkdf2Native, pbkdf2Portable, PBKDF2_HARD_LIMIT } from './crypt
 export { timingSafeEqual } from './crypto/constant-time.js';
 export { randomBytes, randomNonce } from './crypto/random.js';
 export { saltPassword, scramKeysOf, clientKeyOf, serverKeyOf, type ScramKeys } from './scram/keys.js';
+export {
+  ScramKeyCache,
+  defaultScramKeyCache,
+  DEFAULT_KEY_CACHE_ENTRIES,
+  type ScramClientKeys,
+  type ScramKeyCacheOptions,
+} from './scram/key-cache.js';
 
 export { PLAIN, encodePlainMessage, type PLAINOptions } from '../mechanisms/plain.js';
 export { ANONYMOUS, checkTraceToken } from '../mechanisms/anonymous.js';

@@ -137,6 +137,9 @@ describe('browser bundle of the root entry', () => {
     expect(text).not.toContain('code-points.mem');
     const inputs = Object.keys(metafile.inputs);
     expect(inputs.some((p) => p.endsWith('core/saslprep-backend.browser.js'))).toBe(true);
+    // package.json's #crypto-backend import: the portable backend, never node:crypto's.
+    expect(inputs.some((p) => p.endsWith('crypto/backend-portable.js'))).toBe(true);
+    expect(inputs.filter((p) => p.endsWith('crypto/backend.node.js'))).toEqual([]);
     expect(inputs.filter((p) => /saslprep-backend\.js$|node_modules\/(saslprep|sparse-bitfield|memory-pager)\//.test(p))).toEqual([]);
   });
 

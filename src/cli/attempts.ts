@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { AuthenticationFailure, SASLError, type MechanismAttempt } from '../index.js';
+import { AuthenticationFailure, SASLError, type MechanismAttempt } from '../core/errors.js';
 
 /**
  * The error that matters: an {@link AuthenticationFailure} (a verdict on the

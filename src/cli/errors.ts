@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { AuthenticationFailure, SASLError } from '../index.js';
+import { AuthenticationFailure, SASLError } from '../core/errors.js';
 import { EXIT, UsageError } from './args.js';
 
 /** The user interrupted a prompt (Ctrl-C): exit status 130, as a shell reports SIGINT. */

@@ -19,6 +19,8 @@ export interface SASLprepOptions {
 /** The longest string saslkit will prepare (UTF-16 code units). */
 export const SASLPREP_MAX_LENGTH = 8192;
 
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /**
  * Prepare `value` with SASLprep (RFC 4013): map non-ASCII spaces to SPACE,
  * drop "commonly mapped to nothing" characters, normalise to NFKC, and refuse
@@ -38,6 +40,11 @@ export function saslprep(value: string, options: SASLprepOptions = {}): string {
   if (value.length > SASLPREP_MAX_LENGTH) {
     throw new SASLFailure('malformed-request', `string longer than ${SASLPREP_MAX_LENGTH} characters`);
   }
+  // Printable ASCII (U+0020-U+007E) is mapped, normalized and checked to
+  // itself by every step of RFC 4013 §2 (nothing in it is mapped, changed by
+  // NFKC, prohibited, bidirectional RandALCat or unassigned): the common case,
+  // answered without the tables.
+  if (PRINTABLE_ASCII.test(value)) return value;
   try {
     return saslprepBackend(value, options.allowUnassigned === true);
   } catch (err) {

@@ -1,13 +1,12 @@
 /**
  * The hash functions SCRAM can use, with what each needs to know about them.
+ * Hashes and HMACs run on the crypto backend package.json's `#crypto-backend`
+ * import selects: `node:crypto` in Node, `@noble/hashes` elsewhere (same
+ * bytes either way).
  *
  * @module
  */
-import { sha1 } from '@noble/hashes/legacy.js';
-import { sha256, sha512 } from '@noble/hashes/sha2.js';
-import { sha3_512 } from '@noble/hashes/sha3.js';
-import { hmac } from '@noble/hashes/hmac.js';
-import type { CHash } from '@noble/hashes/utils.js';
+import { backend } from '#crypto-backend';
 
 /** A hash name as it appears in a SCRAM mechanism name. */
 export type HashName = 'SHA-1' | 'SHA-256' | 'SHA-512' | 'SHA3-512';
@@ -34,35 +33,39 @@ export interface HashAlgorithm {
   digest(data: Uint8Array): Uint8Array;
   /** HMAC of `data` under `key`. */
   hmac(key: Uint8Array, data: Uint8Array): Uint8Array;
+  /**
+   * HMAC under one key prepared once (a Node `KeyObject`, or the portable
+   * backend's keyed state): for a key used many times, such as a stored
+   * verifier's StoredKey. `hmacWithKey(k)(d)` equals `hmac(k, d)`.
+   */
+  hmacWithKey(key: Uint8Array): (data: Uint8Array) => Uint8Array;
 }
-
-type NobleHash = CHash;
 
 function algorithm(
   name: HashName,
-  fn: NobleHash,
+  outputLength: number,
   webCryptoName: HashAlgorithm['webCryptoName'],
   minimumIterationCount: number,
   strength: number,
 ): HashAlgorithm {
   return Object.freeze({
     name,
-    outputLength: fn.outputLen,
+    outputLength,
     webCryptoName,
     minimumIterationCount,
     strength,
-    digest: (data: Uint8Array) => fn(data),
-    hmac: (key: Uint8Array, data: Uint8Array) => hmac(fn, key, data),
-    noble: fn,
+    digest: (data: Uint8Array) => backend.digest(name, data),
+    hmac: (key: Uint8Array, data: Uint8Array) => backend.hmac(name, key, data),
+    hmacWithKey: (key: Uint8Array) => backend.hmacWithKey(name, key),
   });
 }
 
 /** Every supported hash, strongest first. */
 export const HASHES: readonly HashAlgorithm[] = Object.freeze([
-  algorithm('SHA3-512', sha3_512, null, 10000, 40),
-  algorithm('SHA-512', sha512, 'SHA-512', 10000, 30),
-  algorithm('SHA-256', sha256, 'SHA-256', 4096, 20),
-  algorithm('SHA-1', sha1, 'SHA-1', 4096, 10),
+  algorithm('SHA3-512', 64, null, 10000, 40),
+  algorithm('SHA-512', 64, 'SHA-512', 10000, 30),
+  algorithm('SHA-256', 32, 'SHA-256', 4096, 20),
+  algorithm('SHA-1', 20, 'SHA-1', 4096, 10),
 ]);
 
 /**
@@ -74,9 +77,4 @@ export const HASHES: readonly HashAlgorithm[] = Object.freeze([
 export function hashByName(name: string): HashAlgorithm | undefined {
   const upper = typeof name === 'string' ? name.toUpperCase() : '';
   return HASHES.find((h) => h.name === upper);
-}
-
-/** @internal the noble function behind an algorithm, for the portable PBKDF2. */
-export function nobleHashOf(h: HashAlgorithm): NobleHash {
-  return (h as HashAlgorithm & { noble: NobleHash }).noble;
 }

@@ -1,13 +1,14 @@
 /**
- * PBKDF2 (RFC 8018) that never blocks the event loop: native WebCrypto where
- * the runtime has it for the hash, else `@noble/hashes`' async PBKDF2, which
- * yields to the event loop as it goes.
+ * PBKDF2 (RFC 8018) that never blocks the event loop: native where the
+ * runtime has it for the hash (in Node `crypto.pbkdf2` on libuv's thread
+ * pool, elsewhere WebCrypto's `deriveBits`), else `@noble/hashes`' async
+ * PBKDF2, which yields to the event loop as it goes.
  *
  * @module
  */
-import { pbkdf2Async } from '@noble/hashes/pbkdf2.js';
+import { backend } from '#crypto-backend';
 import { SASLError } from '../core/errors.js';
-import { nobleHashOf, type HashAlgorithm } from './hashes.js';
+import type { HashAlgorithm } from './hashes.js';
 
 /** The largest iteration count saslkit will ever compute, whatever the caller asks. */
 export const PBKDF2_HARD_LIMIT = 10_000_000;
@@ -34,11 +35,16 @@ export async function pbkdf2Portable(
   iterations: number,
 ): Promise<Uint8Array> {
   check(iterations);
-  return pbkdf2Async(nobleHashOf(hash), password, salt, { c: iterations, dkLen: hash.outputLength, asyncTick: 10 });
+  // Loaded on first use: in Node the native path covers every hash, so the
+  // pure-JavaScript PBKDF2 and hash tables are never loaded there.
+  const [{ pbkdf2Async }, { NOBLE }] = await Promise.all([import('@noble/hashes/pbkdf2.js'), import('./noble.js')]);
+  return pbkdf2Async(NOBLE[hash.name], password, salt, { c: iterations, dkLen: hash.outputLength, asyncTick: 10 });
 }
 
 /**
- * PBKDF2 through WebCrypto's `crypto.subtle.deriveBits`.
+ * PBKDF2 through the runtime's native code: `crypto.pbkdf2` on libuv's
+ * thread pool in Node (every SCRAM hash), WebCrypto's
+ * `crypto.subtle.deriveBits` elsewhere (SHA-1, SHA-256, SHA-512).
  *
  * @returns the derived bytes, or `null` when the runtime or hash has no native PBKDF2
  */
@@ -49,20 +55,7 @@ export async function pbkdf2Native(
   iterations: number,
 ): Promise<Uint8Array | null> {
   check(iterations);
-  const subtle = globalThis.crypto?.subtle;
-  if (!subtle || hash.webCryptoName === null) return null;
-  try {
-    const key = await subtle.importKey('raw', password as BufferSource, 'PBKDF2', false, ['deriveBits']);
-    const bits = await subtle.deriveBits(
-      { name: 'PBKDF2', hash: hash.webCryptoName, salt: salt as BufferSource, iterations },
-      key,
-      hash.outputLength * 8,
-    );
-    return new Uint8Array(bits);
-  } catch {
-    // Some engines refuse e.g. an empty password; the portable path does not.
-    return null;
-  }
+  return backend.pbkdf2(hash.name, password, salt, iterations, hash.outputLength);
 }
 
 /**

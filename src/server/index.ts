@@ -65,8 +65,8 @@ export {
 export { formatScramCredential, parseScramCredential, type ScramCredentialFormat } from './credentials/formats.js';
 export { iterationCountWarning } from '../scram/iterations.js';
 
-export { PLAINServer, decodePlainMessage, type PlainMessage } from '../../mechanisms/plain.js';
-export { ANONYMOUSServer } from '../../mechanisms/anonymous.js';
+export { PLAINServer, decodePlainMessage, type PlainMessage } from '../../mechanisms/plain-server.js';
+export { ANONYMOUSServer } from '../../mechanisms/anonymous-server.js';
 export {
   SCRAMServer,
   SCRAMPLUSServer,
@@ -74,16 +74,16 @@ export {
   type SCRAMServerOptions,
   type SCRAMServerSetOptions,
   type ScramServerError,
-} from '../../mechanisms/scram.js';
-export { CRAMMD5Server, type CRAMMD5ServerOptions } from '../../mechanisms/cram-md5.js';
+} from '../../mechanisms/scram-server.js';
+export { CRAMMD5Server, type CRAMMD5ServerOptions } from '../../mechanisms/cram-md5-server.js';
 export {
   OAUTHBEARERServer,
   type OAUTHBEARERServerOptions,
   type OAuthTokenRequest,
   type OAuthTokenValidator,
   type OAuthTokenVerdict,
-} from '../../mechanisms/oauthbearer.js';
-export { XOAUTH2Server, type XOAUTH2ServerOptions } from '../../mechanisms/xoauth2.js';
-export { LOGINServer } from '../../mechanisms/login.js';
+} from '../../mechanisms/oauthbearer-server.js';
+export { XOAUTH2Server, type XOAUTH2ServerOptions } from '../../mechanisms/xoauth2-server.js';
+export { LOGINServer } from '../../mechanisms/login-server.js';
 export { typicalVerifierProfiles, unknownUserVerifier, verifyPasswordWithStore } from './credentials/verify.js';
-export { EXTERNALServer } from '../../mechanisms/external.js';
+export { EXTERNALServer } from '../../mechanisms/external-server.js';

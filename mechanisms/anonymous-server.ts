@@ -1,0 +1,40 @@
+/**
+ * ANONYMOUS (RFC 4505), server side: accept an optional trace token.
+ *
+ * The client side lives in anonymous.ts; the halves are apart so that the root
+ * entry `saslkit` (clients only) never loads server code, and `saslkit/server`
+ * re-exports this module.
+ *
+ * @module
+ */
+import { utf8Decode } from '../src/core/bytes.js';
+import { singleMessageSession, type ServerMechanism, type ServerMechanismSession } from '../src/server/mechanism.js';
+import { checkTraceToken } from './anonymous.js';
+
+// ---------------------------------------------------------------------------
+// Server side
+
+/**
+ * ANONYMOUS (RFC 4505), server side. The client's message is its trace
+ * token (possibly empty), checked against the trace profile with
+ * {@link checkTraceToken}. The outcome has `authcid` and `authzid` `null`
+ * and the token in `claims.traceToken`: log it, never trust it.
+ */
+export class ANONYMOUSServer implements ServerMechanism {
+  /** `'ANONYMOUS'`. */
+  readonly name = 'ANONYMOUS';
+  /** 0: the weakest, advertised last. */
+  readonly strength = 0;
+  /** False: no password. */
+  readonly plaintext = false;
+  /** False. */
+  readonly channelBinding = false;
+
+  /** Begin one exchange. */
+  start(): ServerMechanismSession {
+    return singleMessageSession('ANONYMOUS', 'the trace token', (response) => {
+      const traceToken = checkTraceToken(utf8Decode(response));
+      return { kind: 'done', data: null, identity: { authcid: null, authzid: null, channelBinding: null, claims: { traceToken } } };
+    });
+  }
+}
