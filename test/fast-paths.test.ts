@@ -30,13 +30,13 @@ describe('SASLprep printable-ASCII shortcut', () => {
 
 describe('SCRAM server: HMAC keys prepared once per stored verifier', () => {
   it('repeated logins verify; a replaced verifier (new password) is used at once, the old one no more', async () => {
-    const { AuthenticationFailure, SASLStateMachine, SCRAM } = await import('../src/index.js');
+    const { AuthenticationFailure, SASLStateMachine, SCRAM, runMechanism } = await import('../src/index.js');
     const { LoopbackInterface, MemoryCredentialStore, SASLServer, scramServerMechanisms } = await import('../src/server/index.js');
     const store = new MemoryCredentialStore();
     await store.addUser('user', 'first password', { hashes: ['SHA-256'], iterations: 4096 });
     const server = new SASLServer({ mechanisms: scramServerMechanisms({ hashes: ['SHA-256'], plus: false }), credentials: store });
     const login = (password: string): Promise<void> =>
-      new SCRAM(() => ['user', password], { cache: false }).authenticate(new SASLStateMachine(new LoopbackInterface(server, { secure: true })), 'SCRAM-SHA-256');
+      runMechanism(new SCRAM(() => ['user', password], { cache: false }), new SASLStateMachine(new LoopbackInterface(server, { secure: true })), 'SCRAM-SHA-256');
     await login('first password');
     await login('first password');
     await store.addUser('user', 'second password', { hashes: ['SHA-256'], iterations: 4096 });
