@@ -28,6 +28,7 @@ import type { LineTransport } from '../transport.js';
 import { conditionForReply } from './codes.js';
 import { parseEhlo, type EhloResponse } from './ehlo.js';
 import { readReply, replyText, SmtpProtocolError, type SmtpReply, type SmtpReplyLimits } from './reply.js';
+import { isMechanismName } from '../../core/mechanism-name.js';
 
 /** Options of {@link SmtpClient}. */
 export interface SmtpClientOptions extends SmtpReplyLimits {
@@ -59,7 +60,6 @@ export class SmtpReplyError extends SASLError {
   }
 }
 
-const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
 const DOMAIN = /^[\x21-\x7e]{1,255}$/;
 
 /**
@@ -214,7 +214,7 @@ export class SmtpSASLInterface extends SASLInterface {
    * @param payload - the initial response (`null` for none; empty → `=`)
    */
   override async initiate(mechanism: string, payload: Uint8Array | null = null): Promise<NextStateTuple> {
-    if (typeof mechanism !== 'string' || !MECHANISM_NAME.test(mechanism.toUpperCase())) {
+    if (!isMechanismName(mechanism, true)) {
       throw new SASLError(null, 'invalid argument', 'not a valid SASL mechanism name');
     }
     const ir = toBytesOrNull(payload, 'initial response');
