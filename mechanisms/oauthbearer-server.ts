@@ -19,6 +19,7 @@ import {
   type ServerMechanismContext,
   type ServerMechanismSession,
 } from '../src/server/mechanism.js';
+import { isIntegerIn } from '../src/core/checks.js';
 
 // Server side
 
@@ -204,7 +205,7 @@ export class OAUTHBEARERServer implements ServerMechanism {
       const pairs = parseKvPairs(text.slice(m[0].length - 1), 'OAUTHBEARER');
       const token = bearerToken(pairs.get('auth'), 'OAUTHBEARER');
       const port = pairs.has('port') ? Number(pairs.get('port')) : null;
-      if (port !== null && !(Number.isInteger(port) && port > 0 && port < 65536)) return failure('malformed-request', 'OAUTHBEARER: invalid port');
+      if (port !== null && !isIntegerIn(port, 1, 65535)) return failure('malformed-request', 'OAUTHBEARER: invalid port');
       return judge(options.validateToken, { token, user: authzid, host: pairs.get('host') ?? null, port }, authzid, options.openidConfiguration);
     });
   }

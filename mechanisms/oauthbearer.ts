@@ -17,6 +17,7 @@ import { peerText } from '../src/core/peer-text.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import { escapeSaslname } from '../src/scram/attributes.js';
+import { isIntegerIn } from '../src/core/checks.js';
 
 /** Options of {@link OAUTHBEARER}. */
 export interface OAUTHBEAREROptions {
@@ -78,7 +79,7 @@ export function encodeOAuthBearerMessage(user: string, token: string, options: O
     pairs.push(`host=${options.host}`);
   }
   if (options.port !== undefined) {
-    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new SASLError(null, 'invalid argument', 'OAUTHBEARER: invalid port');
+    if (!isIntegerIn(options.port, 1, 65535)) throw new SASLError(null, 'invalid argument', 'OAUTHBEARER: invalid port');
     pairs.push(`port=${options.port}`);
   }
   pairs.push(`auth=Bearer ${token}`);

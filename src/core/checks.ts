@@ -31,10 +31,10 @@ export function isIntegerIn(value: unknown, min = 1, max = Number.MAX_SAFE_INTEG
  * `maxCommandLength must be an integer >= 64`.
  *
  * @param title - what is checked
- * @param min - the smallest allowed value
+ * @param min - the smallest allowed value; default 1
  * @param max - the largest allowed value (`Number.MAX_SAFE_INTEGER`: none)
  */
-export function integerRule(title: string, min: number, max: number): string {
+export function integerRule(title: string, min = 1, max = Number.MAX_SAFE_INTEGER): string {
   if (max < Number.MAX_SAFE_INTEGER) return `${title} must be an integer from ${min} to ${max}`;
   return min === 1 ? `${title} must be a positive integer` : `${title} must be an integer >= ${min}`;
 }

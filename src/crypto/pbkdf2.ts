@@ -7,16 +7,14 @@
  * @module
  */
 import { backend } from '#crypto-backend';
-import { SASLError } from '../core/errors.js';
 import type { HashAlgorithm } from './hashes.js';
+import { checkInteger } from '../core/checks.js';
 
 /** The largest iteration count saslkit will ever compute, whatever the caller asks. */
 export const PBKDF2_HARD_LIMIT = 10_000_000;
 
 function check(iterations: number): void {
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > PBKDF2_HARD_LIMIT) {
-    throw new SASLError(null, 'invalid argument', `PBKDF2 iteration count must be an integer from 1 to ${PBKDF2_HARD_LIMIT}`);
-  }
+  checkInteger(iterations, 'PBKDF2 iteration count', 1, PBKDF2_HARD_LIMIT);
 }
 
 /**

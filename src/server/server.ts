@@ -12,6 +12,7 @@ import { ServerExchange, type ExchangeEnd, type ExchangeOptions } from './exchan
 import { failure, type ServerConnection, type ServerMechanism } from './mechanism.js';
 import { DEFAULT_MAX_AUTH_FAILURES, MemoryLoginThrottle, type LoginThrottle } from './throttle.js';
 import { isMechanismName } from '../core/mechanism-name.js';
+import { checkInteger } from '../core/checks.js';
 
 /** Configuration of a {@link SASLServer}. */
 export interface SASLServerOptions {
@@ -72,8 +73,7 @@ export interface SASLServerOptions {
 
 function positiveInteger(value: number | undefined, fallback: number, what: string): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 1) throw new SASLError(null, 'invalid argument', `${what} must be a positive integer`);
-  return v;
+  return checkInteger(v, what);
 }
 
 function checkConnection(connection: ServerConnection): readonly unknown[] {

@@ -29,6 +29,7 @@ import { conditionForReply } from './codes.js';
 import { parseEhlo, type EhloResponse } from './ehlo.js';
 import { readReply, replyText, SmtpProtocolError, type SmtpReply, type SmtpReplyLimits } from './reply.js';
 import { isMechanismName } from '../../core/mechanism-name.js';
+import { checkInteger } from '../../core/checks.js';
 
 /** Options of {@link SmtpClient}. */
 export interface SmtpClientOptions extends SmtpReplyLimits {
@@ -88,8 +89,7 @@ export class SmtpClient {
     this.transport = transport;
     this.#limits = { maxLines: options.maxLines, maxLineLength: options.maxLineLength };
     const max = options.maxCommandLength ?? DEFAULT_MAX_COMMAND_LENGTH;
-    if (!Number.isInteger(max) || max < 64) throw new SASLError(null, 'invalid argument', 'maxCommandLength must be an integer >= 64');
-    this.#maxCommandLength = max;
+    this.#maxCommandLength = checkInteger(max, 'maxCommandLength', 64);
   }
 
   /** Longest command line in octets, CR LF included. */

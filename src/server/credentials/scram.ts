@@ -13,6 +13,7 @@ import { hashByName, type HashAlgorithm, type HashName } from '../../crypto/hash
 import { PBKDF2_HARD_LIMIT } from '../../crypto/pbkdf2.js';
 import { randomBytes } from '../../crypto/random.js';
 import { saltPassword, scramKeysOf } from '../../scram/keys.js';
+import { checkInteger, integerRule, isIntegerIn } from '../../core/checks.js';
 
 /**
  * One user's SCRAM verifier for one hash. Holds no password: `storedKey`
@@ -65,10 +66,7 @@ export function requireHash(hash: string): HashAlgorithm {
 }
 
 function checkIterations(iterations: number): number {
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > PBKDF2_HARD_LIMIT) {
-    throw new SASLError(null, 'invalid argument', `iteration count must be an integer from 1 to ${PBKDF2_HARD_LIMIT}`);
-  }
-  return iterations;
+  return checkInteger(iterations, 'iteration count', 1, PBKDF2_HARD_LIMIT);
 }
 
 /**
@@ -235,9 +233,7 @@ export function checkScramCredential(credential: ScramCredential): ScramCredenti
     throw new SASLError(null, 'invalid credential', `SCRAM-${hash.name} credential: ${why}`);
   };
   if (!(credential.salt instanceof Uint8Array) || credential.salt.length === 0) fail('the salt must be a non-empty Uint8Array');
-  if (!Number.isSafeInteger(credential.iterations) || credential.iterations < 1 || credential.iterations > PBKDF2_HARD_LIMIT) {
-    fail(`the iteration count must be an integer from 1 to ${PBKDF2_HARD_LIMIT}`);
-  }
+  if (!isIntegerIn(credential.iterations, 1, PBKDF2_HARD_LIMIT)) fail(integerRule('the iteration count', 1, PBKDF2_HARD_LIMIT));
   for (const key of ['storedKey', 'serverKey'] as const) {
     const value = credential[key];
     if (!(value instanceof Uint8Array) || value.length !== hash.outputLength) fail(`${key} must be ${hash.outputLength} bytes`);
