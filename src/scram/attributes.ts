@@ -88,27 +88,6 @@ export function checkExtensions(attrs: readonly Attribute[], from: number, what:
   }
 }
 
-/**
- * Escape a name for the wire (`saslname`): `=` → `=3D`, `,` → `=2C`.
- *
- * @param name - the (already prepared) name
- */
-export function escapeSaslname(name: string): string {
-  return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
-}
-
-/**
- * Undo {@link escapeSaslname}; any `=` not starting `=2C` or `=3D` is an error.
- *
- * @param value - a `saslname` from the wire
- * @param what - which field, for errors
- */
-export function unescapeSaslname(value: string, what: string): string {
-  if (value.length === 0) malformed(`${what} is empty`);
-  if (/=(?!2C|3D)/.test(value)) malformed(`${what} has an invalid '=' escape`);
-  return value.replace(/=2C/g, ',').replace(/=3D/g, '=');
-}
-
 /** RFC 5802 `printable`: 0x21-0x7E except `,`. */
 const PRINTABLE = /^[\x21-\x2b\x2d-\x7e]+$/;
 
@@ -150,6 +129,3 @@ export function decodeBase64Field(value: string, what: string): Uint8Array {
     throw err;
   }
 }
-
-/** `cb-name` of RFC 5802 / RFC 5056: letters, digits, `.` and `-`. */
-export const CB_NAME = /^[A-Za-z0-9.-]{1,64}$/;
