@@ -55,6 +55,19 @@ export function parseAttributes(text: string, what: string): Attribute[] {
 }
 
 /**
+ * Decode a SCRAM message ({@link decodeMessage}) and split it into its
+ * attributes ({@link parseAttributes}).
+ *
+ * @param bytes - the message
+ * @param what - which message, for errors
+ * @returns the text as received and its attributes
+ */
+export function readMessage(bytes: Uint8Array, what: string): { readonly text: string; readonly attrs: Attribute[] } {
+  const text = decodeMessage(bytes, what);
+  return { text, attrs: parseAttributes(text, what) };
+}
+
+/**
  * Take the next attribute, which must be `name`.
  *
  * @param attrs - the attributes

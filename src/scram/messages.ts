@@ -32,6 +32,7 @@ import {
   malformed,
   parseAttributes,
   parsePositiveInteger,
+  readMessage,
 } from './attributes.js';
 
 /** The server-error-values of RFC 5802 §7, sent as `e=<value>` in server-final-message. */
@@ -124,8 +125,7 @@ export interface ServerFirstMessage {
  *   a mandatory extension (`m=`), which is well-formed but unsupported
  */
 export function parseServerFirst(bytes: Uint8Array): ServerFirstMessage {
-  const text = decodeMessage(bytes, 'server-first-message');
-  const attrs = parseAttributes(text, 'server-first-message');
+  const { text, attrs } = readMessage(bytes, 'server-first-message');
   if (attrs[0]?.name === 'm') throw new SASLFailure(null, 'SCRAM: the server requires an unsupported mandatory extension (m=)');
   const nonce = checkNonce(expectAttribute(attrs, 0, 'r', 'server-first-message'), 'nonce');
   const salt = decodeBase64Field(expectAttribute(attrs, 1, 's', 'server-first-message'), 'salt');
@@ -168,8 +168,7 @@ export interface ClientFinalMessage {
  * @throws {@link SASLFailure} `malformed-request`
  */
 export function parseClientFinal(bytes: Uint8Array): ClientFinalMessage {
-  const text = decodeMessage(bytes, 'client-final-message');
-  const attrs = parseAttributes(text, 'client-final-message');
+  const { text, attrs } = readMessage(bytes, 'client-final-message');
   const channelBinding = decodeBase64Field(expectAttribute(attrs, 0, 'c', 'client-final-message'), 'channel binding');
   const nonce = expectAttribute(attrs, 1, 'r', 'client-final-message');
   const last = attrs[attrs.length - 1]!;
@@ -221,7 +220,7 @@ export type ServerFinalMessage =
  * @throws {@link SASLFailure} `malformed-request`
  */
 export function parseServerFinal(bytes: Uint8Array): ServerFinalMessage {
-  const attrs = parseAttributes(decodeMessage(bytes, 'server-final-message'), 'server-final-message');
+  const { attrs } = readMessage(bytes, 'server-final-message');
   const first = attrs[0]!;
   if (first.name === 'e') return { error: /^[a-z0-9-]{1,64}$/.test(first.value) ? first.value : 'other-error' };
   const verifier = decodeBase64Field(expectAttribute(attrs, 0, 'v', 'server-final-message'), 'server signature');
