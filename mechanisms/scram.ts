@@ -12,6 +12,10 @@
  * 4. server-final: `v=<server signature>`, proving the server holds the
  *    user's keys too (or `e=<error>`).
  *
+ * The messages' grammar (parse and print) lives in src/scram/messages.ts and
+ * the GS2 header in src/core/gs2.ts; this module keeps the steps and checks
+ * of RFC 5802 §3 and §5.
+ *
  * @module
  */
 import { concatBytes, utf8Encode } from '../src/core/bytes.js';
