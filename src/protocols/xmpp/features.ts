@@ -7,6 +7,7 @@
 import { childElement, childElements, isElement, textOf, xmlElement, type XmlElement } from './element.js';
 import { XmppStreamError } from './errors.js';
 import { NS_BIND, NS_SASL, NS_SASL_CB, NS_STREAMS, NS_TLS } from './namespaces.js';
+import { CB_NAME } from '../../core/gs2.js';
 import { isMechanismName } from '../../core/mechanism-name.js';
 
 
@@ -59,7 +60,7 @@ export function readChannelBindingTypes(features: XmlElement): string[] | null {
   const out: string[] = [];
   for (const c of childElements(cb)) {
     const type = c.attrs.type;
-    if (isElement(c, 'channel-binding', NS_SASL_CB) && type && /^[A-Za-z0-9.-]{1,64}$/.test(type) && !out.includes(type)) out.push(type);
+    if (isElement(c, 'channel-binding', NS_SASL_CB) && type && CB_NAME.test(type) && !out.includes(type)) out.push(type);
   }
   return out;
 }
