@@ -10,7 +10,7 @@
  */
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { SASLError, SASLFailure } from '../src/core/errors.js';
-import { unescapeSaslname } from '../src/scram/attributes.js';
+import { parseGs2Header, type Gs2Header } from '../src/core/gs2.js';
 import {
   challenge,
   failure,
@@ -19,6 +19,7 @@ import {
   type ServerMechanismContext,
   type ServerMechanismSession,
 } from '../src/server/mechanism.js';
+import { isIntegerIn } from '../src/core/checks.js';
 
 // Server side
 
@@ -195,16 +196,20 @@ export class OAUTHBEARERServer implements ServerMechanism {
     const options = this.#options;
     return oauthServerSession('OAUTHBEARER', (ack) => ack.length === 1 && ack[0] === 1, async (message) => {
       const text = utf8Decode(message);
-      const m = /^([ny]),(?:a=([^,]*))?,\x01/.exec(text);
-      if (!m) {
-        if (/^p=/.test(text)) return failure('malformed-request', 'OAUTHBEARER: channel binding is not defined for this mechanism');
-        return failure('malformed-request', 'OAUTHBEARER: malformed GS2 header');
+      if (text.startsWith('p=')) return failure('malformed-request', 'OAUTHBEARER: channel binding is not defined for this mechanism');
+      let gs2: Gs2Header;
+      try {
+        gs2 = parseGs2Header(text, 'the message', 'OAUTHBEARER');
+      } catch (err) {
+        if (err instanceof SASLFailure) return failure('malformed-request', 'OAUTHBEARER: malformed GS2 header');
+        throw err;
       }
-      const authzid = m[2] === undefined ? null : unescapeSaslname(m[2], 'authzid');
-      const pairs = parseKvPairs(text.slice(m[0].length - 1), 'OAUTHBEARER');
+      if (!gs2.rest.startsWith('\x01')) return failure('malformed-request', 'OAUTHBEARER: malformed GS2 header');
+      const { authzid } = gs2;
+      const pairs = parseKvPairs(gs2.rest, 'OAUTHBEARER');
       const token = bearerToken(pairs.get('auth'), 'OAUTHBEARER');
       const port = pairs.has('port') ? Number(pairs.get('port')) : null;
-      if (port !== null && !(Number.isInteger(port) && port > 0 && port < 65536)) return failure('malformed-request', 'OAUTHBEARER: invalid port');
+      if (port !== null && !isIntegerIn(port, 1, 65535)) return failure('malformed-request', 'OAUTHBEARER: invalid port');
       return judge(options.validateToken, { token, user: authzid, host: pairs.get('host') ?? null, port }, authzid, options.openidConfiguration);
     });
   }

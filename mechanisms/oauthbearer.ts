@@ -16,7 +16,8 @@ import { NamedMechanism } from '../src/core/mechanism.js';
 import { peerText } from '../src/core/peer-text.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
-import { escapeSaslname } from '../src/scram/attributes.js';
+import { printGs2Header } from '../src/core/gs2.js';
+import { isIntegerIn } from '../src/core/checks.js';
 
 /** Options of {@link OAUTHBEARER}. */
 export interface OAUTHBEAREROptions {
@@ -78,11 +79,11 @@ export function encodeOAuthBearerMessage(user: string, token: string, options: O
     pairs.push(`host=${options.host}`);
   }
   if (options.port !== undefined) {
-    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new SASLError(null, 'invalid argument', 'OAUTHBEARER: invalid port');
+    if (!isIntegerIn(options.port, 1, 65535)) throw new SASLError(null, 'invalid argument', 'OAUTHBEARER: invalid port');
     pairs.push(`port=${options.port}`);
   }
   pairs.push(`auth=Bearer ${token}`);
-  const gs2 = user.length > 0 ? `n,a=${escapeSaslname(user)},` : 'n,,';
+  const gs2 = printGs2Header({ flag: 'n', cbName: null, authzid: user.length > 0 ? user : null });
   return utf8Encode(`${gs2}\x01${pairs.join('\x01')}\x01\x01`);
 }
 

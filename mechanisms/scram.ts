@@ -12,261 +12,178 @@
  * 4. server-final: `v=<server signature>`, proving the server holds the
  *    user's keys too (or `e=<error>`).
  *
+ * The messages' grammar (parse and print) lives in src/scram/messages.ts and
+ * the GS2 header in src/core/gs2.ts; this module keeps the steps and checks
+ * of RFC 5802 §3 and §5.
+ *
  * @module
  */
-import { base64Encode, concatBytes, utf8Encode } from '../src/core/bytes.js';
+import { concatBytes, utf8Encode } from '../src/core/bytes.js';
 import { resolveCredentials, type CredentialProvider } from '../src/core/credentials.js';
 import { AuthenticationFailure, SASLError, SASLFailure, localError } from '../src/core/errors.js';
+import { CB_NAME, type Gs2Fields } from '../src/core/gs2.js';
 import { SASLMechanism, offeredSet } from '../src/core/mechanism.js';
+import { parseScramMechanismName, scramMechanismName } from '../src/core/mechanism-name.js';
 import { saslprep } from '../src/core/saslprep.js';
 import { SASLState } from '../src/core/state.js';
 import type { SASLStateMachine } from '../src/core/state-machine.js';
 import type { ChannelBindingProvider } from '../src/channel-binding/provider.js';
 import { timingSafeEqual, xorBytes } from '../src/crypto/constant-time.js';
-import { HASHES, type HashAlgorithm, type HashName } from '../src/crypto/hashes.js';
-import { randomNonce } from '../src/crypto/random.js';
+import type { HashAlgorithm } from '../src/crypto/hashes.js';
+import { resolveOptions, type ResolvedOptions, type SCRAMOptions } from '../src/scram/client-options.js';
+import { checkNonce } from '../src/scram/attributes.js';
+import { DEFAULT_MIN_ITERATION_COUNT } from '../src/scram/iterations.js';
+import { clientKeysFor, type ScramClientKeys } from '../src/scram/key-cache.js';
 import {
-  CB_NAME,
-  type Attribute,
-  checkExtensions,
-  checkNonce,
-  decodeBase64Field,
-  decodeMessage,
-  escapeSaslname,
-  expectAttribute,
-  malformed,
-  parseAttributes,
-  parsePositiveInteger,
-} from '../src/scram/attributes.js';
-import { DEFAULT_MAX_ITERATION_COUNT, DEFAULT_MIN_ITERATION_COUNT } from '../src/scram/iterations.js';
-import { checkClientKeys, clientKeysFor, defaultScramKeyCache, type ClientKeySource, type ScramClientKeys, type ScramKeyCache } from '../src/scram/key-cache.js';
+  parseServerFinal,
+  parseServerFirst,
+  printClientFinal,
+  printClientFinalWithoutProof,
+  printClientFirst,
+  type ServerFirstMessage,
+} from '../src/scram/messages.js';
 
-/** Options shared by {@link SCRAM} and {@link SCRAMPLUS}. */
-export interface SCRAMOptions {
-  /** Authorization identity to request (`a=`); default none. */
-  readonly authzid?: string | null;
-  /**
-   * Always send the GS2 flag `y` ("I support channel binding but think you
-   * do not") instead of `n`. Rarely needed: `authenticate` already makes
-   * SCRAM send `y` when a mechanism in its list can bind (a {@link SCRAMPLUS}
-   * whose provider gives data) and the server offered no -PLUS mechanism, so
-   * a server that does support binding detects a man in the middle that
-   * stripped -PLUS from the offer (RFC 5802 §6). Set it when running SCRAM
-   * outside `authenticate` on a channel the client could bind.
-   */
-  readonly afterScramPlus?: boolean;
-  /**
-   * Refuse iteration counts below {@link DEFAULT_MIN_ITERATION_COUNT} (4096,
-   * for every hash). Default true.
-   */
-  readonly enforceMinimumIterationCount?: boolean;
-  /**
-   * The largest iteration count accepted, so a hostile server cannot make the
-   * client spin. Default 100000.
-   */
-  readonly maxIterationCount?: number;
-  /** Length of the client nonce in characters. Default 24. */
-  readonly nonceLength?: number;
-  /** Make the client nonce; for reproducing test vectors. Default: random. */
-  readonly generateNonce?: () => string;
-  /**
-   * The hashes this client may use, e.g. `['SHA-256', 'SHA-512']`. Default:
-   * all of SHA-1, SHA-256, SHA-512 and SHA3-512.
-   */
-  readonly hashes?: readonly HashName[];
-  /**
-   * Where ClientKey and ServerKey are remembered between logins (RFC 5802
-   * §5.1), so that a new login with the same password, salt and iteration
-   * count costs a few HMACs instead of a PBKDF2: a {@link ScramKeyCache},
-   * or `false` for none. Default {@link defaultScramKeyCache}.
-   */
-  readonly cache?: ScramKeyCache | false;
-  /**
-   * Keys the caller already has, e.g. from {@link SCRAMOptions.onKeys} of a
-   * previous login: used (without the password) when the server sends their
-   * hash, salt and iteration count. Keep them as secret as the password.
-   */
-  readonly keys?: ScramClientKeys | readonly ScramClientKeys[];
-  /**
-   * Called after each login whose server proved itself, with the keys used,
-   * for the caller to keep (as secrets) and hand back in {@link SCRAMOptions.keys}.
-   */
-  readonly onKeys?: (keys: ScramClientKeys) => void;
-}
-
+export type { SCRAMOptions } from '../src/scram/client-options.js';
 export { DEFAULT_MAX_ITERATION_COUNT, DEFAULT_MIN_ITERATION_COUNT } from '../src/scram/iterations.js';
 
-interface ResolvedOptions {
-  readonly authzid: string | null;
-  readonly afterScramPlus: boolean;
-  readonly enforceMinimumIterationCount: boolean;
-  readonly maxIterationCount: number;
-  readonly generateNonce: () => string;
-  readonly hashes: readonly HashAlgorithm[];
-  readonly keySource: ClientKeySource;
-  readonly onKeys: ((keys: ScramClientKeys) => void) | null;
+/**
+ * The token of {@link SCRAM.anySupported} and {@link SCRAMPLUS.anySupported}:
+ * the mechanism chosen and the hash it names (as aiosasl's SCRAM token).
+ */
+export interface ScramChoice {
+  /** The mechanism name, e.g. `'SCRAM-SHA-256-PLUS'`. */
+  readonly name: string;
+  /** Its hash. */
+  readonly hash: HashAlgorithm;
 }
 
-function resolveOptions(options: SCRAMOptions): ResolvedOptions {
-  const { authzid = null, nonceLength = 24 } = options;
-  if (authzid !== null && (typeof authzid !== 'string' || authzid.length === 0 || authzid.includes('\0'))) {
-    throw new SASLError(null, 'invalid argument', 'authzid must be a non-empty string without NUL');
-  }
-  const maxIterationCount = options.maxIterationCount ?? DEFAULT_MAX_ITERATION_COUNT;
-  if (!Number.isSafeInteger(maxIterationCount) || maxIterationCount < 1) {
-    throw new SASLError(null, 'invalid argument', 'maxIterationCount must be a positive integer');
-  }
-  let hashes = HASHES;
-  if (options.hashes !== undefined) {
-    const wanted = new Set<string>(options.hashes);
-    hashes = HASHES.filter((h) => wanted.has(h.name));
-    if (hashes.length !== wanted.size) {
-      throw new SASLError(null, 'invalid argument', `unsupported hash in ${[...wanted].join(', ')}`);
-    }
-  }
-  const generateNonce = options.generateNonce ?? (() => randomNonce(nonceLength));
-  if (options.generateNonce === undefined) randomNonce(nonceLength); // validate the length now
-  const given = options.keys === undefined ? [] : Array.isArray(options.keys) ? options.keys : [options.keys as ScramClientKeys];
-  if (options.onKeys !== undefined && typeof options.onKeys !== 'function') {
-    throw new SASLError(null, 'invalid argument', 'onKeys must be a function');
-  }
-  return {
-    keySource: { keys: given.map(checkClientKeys), cache: options.cache === false ? null : (options.cache ?? defaultScramKeyCache) },
-    onKeys: options.onKeys ?? null,
-    authzid,
-    afterScramPlus: options.afterScramPlus === true,
-    enforceMinimumIterationCount: options.enforceMinimumIterationCount !== false,
-    maxIterationCount,
-    generateNonce,
-    hashes,
-  };
-}
-
-function pick(hashes: readonly HashAlgorithm[], mechanisms: Iterable<string>, plus: boolean): string | null {
+/** The strongest offered `SCRAM-<hash>[-PLUS]` among `hashes` (strongest first). */
+function pick(hashes: readonly HashAlgorithm[], mechanisms: Iterable<string>, plus: boolean): ScramChoice | null {
   const offered = offeredSet(mechanisms);
-  for (const h of hashes) {
-    const name = `SCRAM-${h.name}${plus ? '-PLUS' : ''}`;
-    if (offered.has(name)) return name;
+  for (const hash of hashes) {
+    const name = scramMechanismName(hash.name, plus);
+    if (offered.has(name)) return { name, hash };
   }
   return null;
 }
 
-/** Parse `SCRAM-<hash>[-PLUS]` into the hash. */
-function hashOfMechanism(hashes: readonly HashAlgorithm[], mechanism: string, plus: boolean): HashAlgorithm {
-  const suffix = plus ? '-PLUS' : '';
-  const h = hashes.find((x) => `SCRAM-${x.name}${suffix}` === String(mechanism).toUpperCase());
-  if (!h) throw new SASLError(null, 'invalid argument', `not a mechanism this SCRAM${plus ? 'PLUS' : ''} instance can run: ${String(mechanism)}`);
-  return h;
+/** The choice a token stands for: a {@link ScramChoice}, or a mechanism name this instance could have picked. */
+function choiceOf(hashes: readonly HashAlgorithm[], token: ScramChoice | string, plus: boolean): ScramChoice {
+  const parsed = parseScramMechanismName(typeof token === 'string' ? token : token?.name);
+  const hash = parsed?.plus === plus ? hashes.find((h) => h.name === parsed.hash) : undefined;
+  if (!hash || (typeof token !== 'string' && token.hash !== hash)) {
+    const name = typeof token === 'string' ? token : String(token?.name);
+    throw new SASLError(null, 'invalid argument', `not a mechanism this SCRAM${plus ? 'PLUS' : ''} instance can run: ${name}`);
+  }
+  return { name: scramMechanismName(hash.name, plus), hash };
 }
 
+/** How the client binds: the GS2 header's fields and the channel-binding data (empty unless `p`). */
 interface Binding {
-  /** `n`, `y` or `p=<name>`. */
-  readonly flag: string;
-  /** Channel-binding data (empty unless flag is `p=`). */
+  readonly gs2: Gs2Fields;
   readonly data: Uint8Array;
 }
 
-/**
- * Run one client exchange; shared by SCRAM and SCRAM-PLUS. Only the RFC 5802
- * steps live here: aborting an exchange left open and promoting the server's
- * credential verdicts are the framework's (`runMechanism`).
- */
-async function runClient(
-  sm: SASLStateMachine,
-  mechanism: string,
-  hash: HashAlgorithm,
-  credentials: CredentialProvider,
-  options: ResolvedOptions,
-  binding: Binding,
-): Promise<void> {
+/** The prepared (SASLprep) username and password. */
+async function preparedCredentials(credentials: CredentialProvider): Promise<[string, string]> {
   const [rawUser, rawPassword] = await resolveCredentials(credentials);
-  let username: string;
-  let password: string;
   try {
-    username = saslprep(rawUser, { allowUnassigned: true });
-    password = saslprep(rawPassword);
+    const username = saslprep(rawUser, { allowUnassigned: true });
+    if (username.length === 0) throw new SASLError(null, 'invalid argument', 'username is empty after SASLprep');
+    return [username, saslprep(rawPassword)];
   } catch (err) {
     throw localError(err);
   }
-  if (username.length === 0) throw new SASLError(null, 'invalid argument', 'username is empty after SASLprep');
+}
 
-  const clientNonce = options.generateNonce();
-  if (typeof clientNonce !== 'string' || clientNonce.length === 0) {
+function clientNonceOf(options: ResolvedOptions): string {
+  const nonce = options.generateNonce();
+  if (typeof nonce !== 'string' || nonce.length === 0) {
     throw new SASLError(null, 'invalid argument', 'generateNonce must return a non-empty string');
   }
   try {
-    checkNonce(clientNonce, 'client nonce');
+    return checkNonce(nonce, 'client nonce');
   } catch (err) {
     throw localError(err);
   }
+}
 
-  // 1. client-first-message.
-  const gs2Header = `${binding.flag},${options.authzid === null ? '' : `a=${escapeSaslname(options.authzid)}`},`;
-  const clientFirstBare = `n=${escapeSaslname(username)},r=${clientNonce}`;
-  let [, payload] = await sm.initiate(mechanism, utf8Encode(gs2Header + clientFirstBare));
+/** RFC 5802 §5.1: the server's nonce must extend ours; its iteration count within our bounds. */
+function checkServerFirst(first: ServerFirstMessage, clientNonce: string, hash: HashAlgorithm, options: ResolvedOptions): void {
+  if (!first.nonce.startsWith(clientNonce) || first.nonce.length === clientNonce.length) {
+    throw new SASLFailure(null, 'SCRAM: the server nonce does not extend the client nonce');
+  }
+  if (options.enforceMinimumIterationCount && first.iterations < DEFAULT_MIN_ITERATION_COUNT) {
+    throw new SASLFailure(null, `SCRAM: iteration count ${first.iterations} is below the minimum of ${DEFAULT_MIN_ITERATION_COUNT} for ${hash.name}`);
+  }
+  if (first.iterations > options.maxIterationCount) {
+    throw new SASLFailure(
+      null,
+      `SCRAM: iteration count ${first.iterations} exceeds the maximum of ${options.maxIterationCount} that this client accepts (option maxIterationCount)`,
+    );
+  }
+}
+
+/** A failure once the proof is out (or binding is on offer) ends negotiation: promote it. */
+function final(err: unknown): unknown {
+  const local = localError(err);
+  return local instanceof SASLFailure ? local.promoteToAuthenticationFailure() : local;
+}
+
+/**
+ * Run one client exchange (RFC 5802 §3, §5); shared by SCRAM and SCRAM-PLUS.
+ * Only the RFC steps live here: aborting an exchange left open and promoting
+ * the server's credential verdicts are the framework's (`runMechanism`).
+ */
+async function runClient(sm: SASLStateMachine, choice: ScramChoice, credentials: CredentialProvider, options: ResolvedOptions, binding: Binding): Promise<void> {
+  const { hash } = choice;
+  const [username, password] = await preparedCredentials(credentials);
+  const clientNonce = clientNonceOf(options);
+
+  // 1. client-first-message: GS2 header, n=<user>, r=<client nonce>.
+  const clientFirst = printClientFirst(binding.gs2, username, clientNonce);
+  let [, payload] = await sm.initiate(choice.name, utf8Encode(clientFirst.message));
   if (sm.state !== SASLState.CHALLENGE || payload === null) {
     throw new SASLFailure(null, 'SCRAM: protocol violation: the server did not send server-first-message');
   }
 
-  // 2. server-first-message: nonce, salt, iteration count.
-  let serverFirst: string;
+  // 2. server-first-message: combined nonce, salt, iteration count; then
+  //    SaltedPassword := Hi(Normalize(password), salt, i) and its keys.
+  let serverFirst: ServerFirstMessage;
   let keys: ScramClientKeys;
   let derived: boolean;
-  let combinedNonce: string;
   try {
-    serverFirst = decodeMessage(payload, 'server-first-message');
-    const attrs = parseAttributes(serverFirst, 'server-first-message');
-    if (attrs[0]?.name === 'm') throw new SASLFailure(null, 'SCRAM: the server requires an unsupported mandatory extension (m=)');
-    combinedNonce = checkNonce(expectAttribute(attrs, 0, 'r', 'server-first-message'), 'nonce');
-    if (!combinedNonce.startsWith(clientNonce) || combinedNonce.length === clientNonce.length) {
-      throw new SASLFailure(null, 'SCRAM: the server nonce does not extend the client nonce');
-    }
-    const salt = decodeBase64Field(expectAttribute(attrs, 1, 's', 'server-first-message'), 'salt');
-    if (salt.length === 0) malformed('salt is empty');
-    const iterations = parsePositiveInteger(expectAttribute(attrs, 2, 'i', 'server-first-message'), 'iteration count');
-    checkExtensions(attrs, 3, 'server-first-message');
-    if (options.enforceMinimumIterationCount && iterations < DEFAULT_MIN_ITERATION_COUNT) {
-      throw new SASLFailure(null, `SCRAM: iteration count ${iterations} is below the minimum of ${DEFAULT_MIN_ITERATION_COUNT} for ${hash.name}`);
-    }
-    if (iterations > options.maxIterationCount) {
-      throw new SASLFailure(
-        null,
-        `SCRAM: iteration count ${iterations} exceeds the maximum of ${options.maxIterationCount} that this client accepts (option maxIterationCount)`,
-      );
-    }
-    ({ keys, derived } = await clientKeysFor(hash, password, salt, iterations, options.keySource));
+    serverFirst = parseServerFirst(payload);
+    checkServerFirst(serverFirst, clientNonce, hash, options);
+    ({ keys, derived } = await clientKeysFor(hash, password, serverFirst.salt, serverFirst.iterations, options.keySource));
   } catch (err) {
-    const local = localError(err);
     // With channel binding on offer, this failure has nothing to do with the
     // binding: a fallback to SCRAM without it would be refused as a downgrade
     // (or, with `n`, would be one), and would hide the cause. End here.
-    if (binding.flag.startsWith('p=') && local instanceof SASLFailure) throw local.promoteToAuthenticationFailure();
-    throw local;
+    throw binding.gs2.flag === 'p' ? final(err) : localError(err);
   }
 
-  // 3. client-final-message with the proof.
-  const channelBinding = base64Encode(concatBytes(utf8Encode(gs2Header), binding.data));
-  const clientFinalWithoutProof = `c=${channelBinding},r=${combinedNonce}`;
-  const authMessage = utf8Encode(`${clientFirstBare},${serverFirst},${clientFinalWithoutProof}`);
+  // 3. client-final-message: c=<GS2 header + cb data>, r=<nonce>, p=<proof>,
+  //    ClientProof := ClientKey XOR HMAC(H(ClientKey), AuthMessage).
+  const withoutProof = printClientFinalWithoutProof(concatBytes(utf8Encode(clientFirst.gs2Header), binding.data), serverFirst.nonce);
+  const authMessage = utf8Encode(`${clientFirst.bare},${serverFirst.text},${withoutProof}`);
   const clientProof = xorBytes(keys.clientKey, hash.hmac(hash.digest(keys.clientKey), authMessage));
-  const expectedServerSignature = hash.hmac(keys.serverKey, authMessage);
-  [, payload] = await sm.response(utf8Encode(`${clientFinalWithoutProof},p=${base64Encode(clientProof)}`));
+  const serverSignature = hash.hmac(keys.serverKey, authMessage);
+  [, payload] = await sm.response(utf8Encode(printClientFinal(withoutProof, clientProof)));
 
   // 4. server-final-message, as a challenge or as success's additional data.
   //    Our proof is out: from here on a server that does not prove itself
   //    ends negotiation (no fallback to a weaker mechanism).
-  const afterProof = sm.state as SASLState;
-  if (afterProof === SASLState.SUCCESS) {
+  if ((sm.state as SASLState) === SASLState.SUCCESS) {
     throw new AuthenticationFailure(null, 'SCRAM: the server reported success without server-final-message, so it did not prove it knows the password');
   }
   if (payload === null) {
     throw new AuthenticationFailure(null, 'SCRAM: the server did not send server-final-message after the client proof');
   }
-  verifyServerFinal(payload, expectedServerSignature);
+  verifyServerFinal(payload, serverSignature);
   [, payload] = await sm.response(new Uint8Array(0));
   // An empty challenge here is zero-length success data (IMAP, SMTP): the framework answers it.
-  const afterFinal = sm.state as SASLState;
-  if (afterFinal === SASLState.CHALLENGE && payload !== null && payload.length > 0) {
+  if ((sm.state as SASLState) === SASLState.CHALLENGE && payload !== null && payload.length > 0) {
     throw new AuthenticationFailure(null, 'SCRAM: the server did not report success after server-final-message');
   }
   // The server proved it knows these keys: worth remembering (RFC 5802 §5.1).
@@ -274,31 +191,16 @@ async function runClient(
   options.onKeys?.(keys);
 }
 
+/** RFC 5802 §5.1: the server's `v=` must equal ServerSignature (or it sent `e=`). */
 function verifyServerFinal(payload: Uint8Array, expected: Uint8Array): void {
-  let attrs: Attribute[];
+  let message;
   try {
-    attrs = parseAttributes(decodeMessage(payload, 'server-final-message'), 'server-final-message');
+    message = parseServerFinal(payload);
   } catch (err) {
-    const local = localError(err);
-    throw local instanceof SASLFailure ? local.promoteToAuthenticationFailure() : local;
+    throw final(err);
   }
-  const first = attrs[0]!;
-  if (first.name === 'e') {
-    // RFC 5802's server-error-values are short tokens; anything else is
-    // reported as 'other-error' so a hostile server cannot put arbitrary
-    // text (newlines, megabytes) into the caller's logs.
-    const value = /^[a-z0-9-]{1,64}$/.test(first.value) ? first.value : 'other-error';
-    throw new AuthenticationFailure(value, `SCRAM: the server reported an error: ${value}`);
-  }
-  let signature: Uint8Array;
-  try {
-    signature = decodeBase64Field(expectAttribute(attrs, 0, 'v', 'server-final-message'), 'server signature');
-    checkExtensions(attrs, 1, 'server-final-message');
-  } catch (err) {
-    const local = localError(err);
-    throw local instanceof SASLFailure ? local.promoteToAuthenticationFailure() : local;
-  }
-  if (!timingSafeEqual(signature, expected)) {
+  if (message.error !== undefined) throw new AuthenticationFailure(message.error, `SCRAM: the server reported an error: ${message.error}`);
+  if (!timingSafeEqual(message.verifier, expected)) {
     throw new AuthenticationFailure(null, 'SCRAM: wrong server signature: the server does not know the credentials');
   }
 }
@@ -310,7 +212,7 @@ function verifyServerFinal(payload: Uint8Array, expected: Uint8Array): void {
  * {@link SCRAM.anySupported} picks the strongest offered hash and never a
  * -PLUS variant (use {@link SCRAMPLUS} for those, listed before this one).
  */
-export class SCRAM extends SASLMechanism<string> {
+export class SCRAM extends SASLMechanism<ScramChoice | string> {
   readonly #credentials: CredentialProvider;
   readonly #options: ResolvedOptions;
 
@@ -328,9 +230,9 @@ export class SCRAM extends SASLMechanism<string> {
 
   /**
    * @param mechanisms - the offered mechanism names
-   * @returns the strongest offered non-PLUS SCRAM mechanism name, or `null`
+   * @returns the strongest offered non-PLUS SCRAM mechanism and its hash, or `null`
    */
-  override anySupported(mechanisms: Iterable<string>): string | null {
+  override anySupported(mechanisms: Iterable<string>): ScramChoice | null {
     return pick(this.#options.hashes, mechanisms, false);
   }
 
@@ -343,18 +245,18 @@ export class SCRAM extends SASLMechanism<string> {
    * Run the exchange.
    *
    * @param sm - a fresh state machine
-   * @param token - the mechanism name from {@link SCRAM.anySupported}
+   * @param token - the choice from {@link SCRAM.anySupported}, or a
+   *   mechanism name it could have chosen (e.g. `'SCRAM-SHA-256'`)
+   * @throws {@link SASLError} `invalid argument` for a token this instance would not have chosen
    */
-  override async authenticate(sm: SASLStateMachine, token: string): Promise<void> {
-    const hash = hashOfMechanism(this.#options.hashes, token, false);
+  override async authenticate(sm: SASLStateMachine, token: ScramChoice | string): Promise<void> {
+    const choice = choiceOf(this.#options.hashes, token, false);
     // RFC 5802 §6: a client that could bind must not send `n` when the server
     // did not offer -PLUS.
     const { clientSupports, serverOffers } = sm.channelBinding;
     const flag = this.#options.afterScramPlus || (clientSupports && !serverOffers) ? 'y' : 'n';
-    await runClient(sm, `SCRAM-${hash.name}`, hash, this.#credentials, this.#options, {
-      flag,
-      data: new Uint8Array(0),
-    });
+    const gs2: Gs2Fields = { flag, cbName: null, authzid: this.#options.authzid };
+    await runClient(sm, choice, this.#credentials, this.#options, { gs2, data: new Uint8Array(0) });
   }
 }
 
@@ -374,7 +276,7 @@ export class SCRAM extends SASLMechanism<string> {
  * that ends negotiation: a fallback to SCRAM would be refused as a
  * downgrade by a server that supports binding, and would hide the cause.
  */
-export class SCRAMPLUS extends SASLMechanism<string> {
+export class SCRAMPLUS extends SASLMechanism<ScramChoice | string> {
   readonly #credentials: CredentialProvider;
   readonly #cbProvider: ChannelBindingProvider;
   readonly #options: ResolvedOptions;
@@ -398,9 +300,9 @@ export class SCRAMPLUS extends SASLMechanism<string> {
 
   /**
    * @param mechanisms - the offered mechanism names
-   * @returns the strongest offered SCRAM -PLUS mechanism name, or `null`
+   * @returns the strongest offered SCRAM -PLUS mechanism and its hash, or `null`
    */
-  override anySupported(mechanisms: Iterable<string>): string | null {
+  override anySupported(mechanisms: Iterable<string>): ScramChoice | null {
     return pick(this.#options.hashes, mechanisms, true);
   }
 
@@ -426,10 +328,12 @@ export class SCRAMPLUS extends SASLMechanism<string> {
    * Run the exchange.
    *
    * @param sm - a fresh state machine
-   * @param token - the mechanism name from {@link SCRAMPLUS.anySupported}
+   * @param token - the choice from {@link SCRAMPLUS.anySupported}, or a
+   *   mechanism name it could have chosen (e.g. `'SCRAM-SHA-256-PLUS'`)
+   * @throws {@link SASLError} `invalid argument` for a token this instance would not have chosen
    */
-  override async authenticate(sm: SASLStateMachine, token: string): Promise<void> {
-    const hash = hashOfMechanism(this.#options.hashes, token, true);
+  override async authenticate(sm: SASLStateMachine, token: ScramChoice | string): Promise<void> {
+    const choice = choiceOf(this.#options.hashes, token, true);
     let data: Uint8Array;
     try {
       data = await this.#cbProvider.extractCbData();
@@ -440,9 +344,7 @@ export class SCRAMPLUS extends SASLMechanism<string> {
     if (!(data instanceof Uint8Array) || data.length === 0) {
       throw new SASLFailure(null, `SCRAM-PLUS: the ${this.#cbProvider.cbName} provider gave no data`);
     }
-    await runClient(sm, `SCRAM-${hash.name}-PLUS`, hash, this.#credentials, { ...this.#options }, {
-      flag: `p=${this.#cbProvider.cbName}`,
-      data,
-    });
+    const gs2: Gs2Fields = { flag: 'p', cbName: this.#cbProvider.cbName, authzid: this.#options.authzid };
+    await runClient(sm, choice, this.#credentials, this.#options, { gs2, data });
   }
 }

@@ -35,7 +35,7 @@ export {
 export { PLAIN, encodePlainMessage, type PLAINOptions } from '../mechanisms/plain.js';
 export { ANONYMOUS, checkTraceToken } from '../mechanisms/anonymous.js';
 export { EXTERNAL, type EXTERNALOptions } from '../mechanisms/external.js';
-export { SCRAM, SCRAMPLUS, DEFAULT_MAX_ITERATION_COUNT, DEFAULT_MIN_ITERATION_COUNT, type SCRAMOptions } from '../mechanisms/scram.js';
+export { SCRAM, SCRAMPLUS, DEFAULT_MAX_ITERATION_COUNT, DEFAULT_MIN_ITERATION_COUNT, type SCRAMOptions, type ScramChoice } from '../mechanisms/scram.js';
 export { LOGIN, type LOGINOptions } from '../mechanisms/login.js';
 export { CRAMMD5, cramMd5Response } from '../mechanisms/cram-md5.js';
 export { OAUTHBEARER, encodeOAuthBearerMessage, parseOAuthError, type OAUTHBEAREROptions, type OAuthErrorResponse } from '../mechanisms/oauthbearer.js';

@@ -83,7 +83,7 @@ describeWithPeers('gsasl interop (base64 lines over pipes)', ['gsasl'], () => {
     /** Run one client exchange against `gsasl --server` checking `password`. */
     async function clientRun(
       mechanism: string,
-      impl: SASLMechanism<string> | SASLMechanism<'PLAIN'> | SASLMechanism<'ANONYMOUS'>,
+      impl: SASLMechanism<unknown> | SASLMechanism<'PLAIN'> | SASLMechanism<'ANONYMOUS'>,
       serverPassword: string,
       wrap: (t: LineTransport) => LineTransport = (t) => t,
     ): Promise<{ error: unknown; exit: ChildExit; stderr: string[]; state: string }> {

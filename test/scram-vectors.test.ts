@@ -12,7 +12,7 @@ describe('SCRAM RFC test vectors', () => {
       },
     ]);
     const scram = new SCRAM(() => ['user', 'pencil'], { generateNonce: () => 'fyko+d2lbbFgONRv9qkxdawL' });
-    expect(scram.anySupported(['SCRAM-SHA-1'])).toBe('SCRAM-SHA-1');
+    expect(scram.anySupported(['SCRAM-SHA-1'])?.name).toBe('SCRAM-SHA-1');
     const sm = new SASLStateMachine(intf);
     await runMechanism(scram, sm, 'SCRAM-SHA-1');
     expect(sm.state).toBe('success');

@@ -8,6 +8,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { checkInteger } from '../core/checks.js';
 
 /** Exit statuses of the `saslkit` command. */
 export const EXIT = {
@@ -129,8 +130,7 @@ export function integerOption(values: OptionValues, name: string, min: number, m
   const v = stringOption(values, name);
   if (v === undefined) return undefined;
   const n = /^[0-9]{1,10}$/.test(v) ? Number(v) : NaN;
-  if (!Number.isSafeInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be an integer from ${min} to ${max}`);
-  return n;
+  return checkInteger(n, `--${name}`, min, max, (t) => new UsageError(t));
 }
 
 /** A host and port from `HOST:PORT` or `[IPv6]:PORT`. */

@@ -22,10 +22,11 @@ import {
   type SASLMechanism,
 } from '../index.js';
 import { UsageError } from './args.js';
+import { parseScramMechanismName, scramMechanismName } from '../core/mechanism-name.js';
 
 /** The mechanism names `-m` accepts (SCRAM with every hash saslkit has, -PLUS included). */
 export const CLIENT_MECHANISMS: readonly string[] = [
-  ...HASHES.flatMap((h) => [`SCRAM-${h.name}-PLUS`, `SCRAM-${h.name}`]),
+  ...HASHES.flatMap((h) => [scramMechanismName(h.name, true), scramMechanismName(h.name, false)]),
   'PLAIN',
   'LOGIN',
   'CRAM-MD5',
@@ -69,13 +70,9 @@ export function checkMechanismNames(names: readonly string[], requireChannelBind
   return names.map((given) => {
     const name = given.toUpperCase();
     if (!CLIENT_MECHANISMS.includes(name)) throw new UsageError(`unknown mechanism for -m; known: ${CLIENT_MECHANISMS.join(' ')}`);
-    if (requireChannelBinding && !name.endsWith('-PLUS')) throw new UsageError(`-m ${name} cannot bind to the channel, but --cb-policy is require`);
+    if (requireChannelBinding && parseScramMechanismName(name)?.plus !== true) throw new UsageError(`-m ${name} cannot bind to the channel, but --cb-policy is require`);
     return name;
   });
-}
-
-function scramHash(name: string): HashName {
-  return name.replace(/^SCRAM-/, '').replace(/-PLUS$/, '') as HashName;
 }
 
 /**
@@ -103,9 +100,10 @@ export function clientMechanisms(names: readonly string[], setup: MechanismSetup
   }
   const mechanisms: SASLMechanism<unknown>[] = [];
   for (const name of names) {
-    if (name.startsWith('SCRAM-')) {
-      const hashes = [scramHash(name)];
-      if (!name.endsWith('-PLUS')) mechanisms.push(new SCRAM(credentials, { ...scramOptions, hashes }));
+    const scram = parseScramMechanismName(name);
+    if (scram) {
+      const hashes = [scram.hash as HashName];
+      if (!scram.plus) mechanisms.push(new SCRAM(credentials, { ...scramOptions, hashes }));
       else if (cb) mechanisms.push(new SCRAMPLUS(credentials, cb, { ...scramOptions, hashes }));
       continue;
     }

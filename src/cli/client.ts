@@ -31,6 +31,7 @@ import { failureJson, hintFor } from './errors.js';
 import type { Command, CommandIO } from './io.js';
 import { PASSWORD_ENV, passwordOnce } from './password.js';
 import { DialogueLog, tapSockets } from './verbose.js';
+import { parseScramMechanismName } from '../core/mechanism-name.js';
 
 const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   protocol: { type: 'string' },
@@ -332,7 +333,7 @@ async function session(values: OptionValues, io: CommandIO, setup: SessionSetup)
       protocol,
       tls: connection.tlsVersion,
       mechanism,
-      channelBinding: mechanism.endsWith('-PLUS') && cb ? cb.cbName : null,
+      channelBinding: parseScramMechanismName(mechanism)?.plus === true && cb ? cb.cbName : null,
       capabilities: connection.capabilities(),
       ...(insecure && connection.tlsVersion !== null ? { certificateVerified: false } : {}),
     };

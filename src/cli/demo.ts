@@ -41,6 +41,7 @@ import { EXIT, UsageError, listOption, parseOptions } from './args.js';
 import { connectClient, PROTOCOLS, type Protocol } from './client-connection.js';
 import { clientMechanisms } from './client-mechanisms.js';
 import type { Command, CommandIO } from './io.js';
+import { scramMechanismName } from '../core/mechanism-name.js';
 
 const USER = 'demo';
 // Demo secrets, printed in the usage text on purpose: nothing here protects anything.
@@ -91,11 +92,12 @@ export function demoCells(breakCells: readonly string[] = []): DemoCell[] {
     };
     for (const m of ['PLAIN', 'LOGIN', 'CRAM-MD5', 'ANONYMOUS', 'EXTERNAL', 'OAUTHBEARER', 'XOAUTH2']) add(m, null, '1.3');
     for (const { name } of HASHES) {
-      add(`SCRAM-${name}`, null, '1.3');
-      add(`SCRAM-${name}-PLUS`, 'tls-exporter', '1.3');
-      add(`SCRAM-${name}-PLUS`, 'tls-server-end-point', '1.3');
-      add(`SCRAM-${name}-PLUS`, 'tls-unique', '1.2');
-      add(`SCRAM-${name}-PLUS`, 'tls-server-end-point', '1.2');
+      const [scram, plus] = [scramMechanismName(name, false), scramMechanismName(name, true)];
+      add(scram, null, '1.3');
+      add(plus, 'tls-exporter', '1.3');
+      add(plus, 'tls-server-end-point', '1.3');
+      add(plus, 'tls-unique', '1.2');
+      add(plus, 'tls-server-end-point', '1.2');
     }
     add('SCRAM-SHA-256', null, '1.3', 'refused');
   }

@@ -17,6 +17,7 @@
  */
 import * as net from 'node:net';
 import type { Protocol } from './client-connection.js';
+import { parseScramMechanismName } from '../core/mechanism-name.js';
 
 const REDACTED = '<redacted>';
 
@@ -48,7 +49,7 @@ export function redactClientPayload(mechanism: string, step: number, b64: string
   if (mechanism === 'LOGIN') return step === 0 ? shown(text) : REDACTED;
   if (mechanism === 'CRAM-MD5') return shown(text.replace(/ [^ ]*$/, ` ${REDACTED}`));
   // The proof is client-final's last attribute; client-first's GS2 header "p=<cb-name>" is not secret.
-  if (mechanism.startsWith('SCRAM-')) return shown(text.replace(/,p=[^,]*$/, `,p=${REDACTED}`));
+  if (parseScramMechanismName(mechanism)) return shown(text.replace(/,p=[^,]*$/, `,p=${REDACTED}`));
   if (mechanism === 'OAUTHBEARER' || mechanism === 'XOAUTH2') return shown(text.replace(/auth=[^\x01]*/g, `auth=${REDACTED}`));
   if (mechanism === 'EXTERNAL' || mechanism === 'ANONYMOUS') return shown(text);
   return `<${text.length} bytes, not shown>`;

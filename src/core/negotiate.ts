@@ -28,6 +28,9 @@ function serverReportedSuccess(sm: SASLStateMachine): boolean {
 function label(impl: SASLMechanism<unknown>, sm: SASLStateMachine, token: unknown): string {
   if (sm.mechanism !== null) return sm.mechanism;
   if (typeof token === 'string') return token;
+  // A token carrying the choice (SCRAM's `{ name, hash }`) names the mechanism.
+  const name = typeof token === 'object' && token !== null ? (token as { name?: unknown }).name : undefined;
+  if (typeof name === 'string') return name;
   return impl.constructor.name;
 }
 

@@ -7,16 +7,28 @@
  * @module
  */
 import { backend } from '#crypto-backend';
-import { SASLError } from '../core/errors.js';
 import type { HashAlgorithm } from './hashes.js';
+import { checkInteger, type CheckFailure } from '../core/checks.js';
 
 /** The largest iteration count saslkit will ever compute, whatever the caller asks. */
 export const PBKDF2_HARD_LIMIT = 10_000_000;
 
+/**
+ * The iteration-count rule, in one place: an integer from 1 to
+ * {@link PBKDF2_HARD_LIMIT}, for PBKDF2 and for every verifier saslkit makes
+ * or reads.
+ *
+ * @param iterations - the count
+ * @param title - what it is, for the error
+ * @param fail - makes the error; default a `SASLError` `'invalid argument'`
+ * @returns `iterations`
+ */
+export function checkIterationCount(iterations: unknown, title = 'PBKDF2 iteration count', fail?: CheckFailure): number {
+  return checkInteger(iterations, title, 1, PBKDF2_HARD_LIMIT, fail);
+}
+
 function check(iterations: number): void {
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > PBKDF2_HARD_LIMIT) {
-    throw new SASLError(null, 'invalid argument', `PBKDF2 iteration count must be an integer from 1 to ${PBKDF2_HARD_LIMIT}`);
-  }
+  checkIterationCount(iterations);
 }
 
 /**

@@ -5,6 +5,7 @@
  * @module
  */
 import { SASLError } from '../core/errors.js';
+import { checkInteger } from '../core/checks.js';
 
 /**
  * Fill a new array with `length` cryptographically secure random bytes.
@@ -46,9 +47,7 @@ const NONCE_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
  *   (`unsupported runtime`) without `crypto.getRandomValues`
  */
 export function randomNonce(length: number): string {
-  if (!Number.isInteger(length) || length < 1 || length > 1024) {
-    throw new SASLError(null, 'invalid argument', 'nonce length must be an integer from 1 to 1024');
-  }
+  checkInteger(length, 'nonce length', 1, 1024);
   const n = NONCE_ALPHABET.length; // 62
   const limit = 256 - (256 % n); // reject bytes >= limit to stay uniform
   let out = '';

@@ -26,6 +26,7 @@ import type { ServerConnection } from '../server/mechanism.js';
 import { ChannelBindingError } from './channel-binding-error.js';
 import { clientCertificateIdentity } from './client-certificate.js';
 import { serverEndPointHash } from './server-end-point.js';
+import { isIntegerIn } from '../core/checks.js';
 
 export { ChannelBindingError } from './channel-binding-error.js';
 export { endPointHashOf, serverEndPointHash, type EndPointHash } from './server-end-point.js';
@@ -352,7 +353,7 @@ function definedString<K extends string>(key: K, value: unknown): { [P in K]?: s
 }
 
 function definedPort<K extends string>(key: K, value: unknown): { [P in K]?: number } {
-  return (Number.isSafeInteger(value) && (value as number) > 0 && (value as number) < 65536 ? { [key]: value } : {}) as { [P in K]?: number };
+  return (isIntegerIn(value, 1, 65535) ? { [key]: value } : {}) as { [P in K]?: number };
 }
 
 /** Options of {@link channelBindingFor}. */

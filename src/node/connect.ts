@@ -7,6 +7,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { SocketLineTransport, TransportError, type SocketLineTransportOptions } from './socket-line-transport.js';
+import { checkInteger } from '../core/checks.js';
 
 /**
  * How a connection is secured:
@@ -113,7 +114,7 @@ export function openSocket(
 export async function connectLineTransport(options: ConnectOptions): Promise<SocketLineTransport> {
   const { host, port } = options;
   if (typeof host !== 'string' || host.length === 0) throw new TransportError('host must be a non-empty string');
-  if (!Number.isInteger(port) || port < 1 || port > 65535) throw new TransportError('port must be an integer from 1 to 65535');
+  checkInteger(port, 'port', 1, 65535, (t) => new TransportError(t));
   const socket = await openSocket({
     host,
     port,

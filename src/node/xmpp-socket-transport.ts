@@ -13,6 +13,7 @@ import { XmppStreamError } from '../protocols/xmpp/errors.js';
 import { NS_CLIENT, NS_STREAMS } from '../protocols/xmpp/namespaces.js';
 import { XmppStreamParser, streamHeaderAttributes, type StreamHeader, type XmlLimits, type XmppStreamEvent } from '../protocols/xmpp/parser.js';
 import type { XmppStreamTransport } from '../protocols/xmpp/transport.js';
+import { checkInteger } from '../core/checks.js';
 
 /** Options of {@link SocketXmppTransport}. */
 export interface SocketXmppTransportOptions extends XmlLimits {
@@ -69,11 +70,9 @@ export class SocketXmppTransport implements XmppStreamTransport {
     this.#limits = options;
     this.#parser = new XmppStreamParser(options);
     const timeout = options.readTimeoutMs ?? 30_000;
-    if (!Number.isSafeInteger(timeout) || timeout < 1) throw new XmppStreamError(null, 'readTimeoutMs must be a positive integer');
-    this.#readTimeoutMs = timeout;
+    this.#readTimeoutMs = checkInteger(timeout, 'readTimeoutMs', 1, undefined, (t) => new XmppStreamError(null, t));
     const writeTimeout = options.writeTimeoutMs ?? 30_000;
-    if (!Number.isSafeInteger(writeTimeout) || writeTimeout < 1) throw new XmppStreamError(null, 'writeTimeoutMs must be a positive integer');
-    this.#writeTimeoutMs = writeTimeout;
+    this.#writeTimeoutMs = checkInteger(writeTimeout, 'writeTimeoutMs', 1, undefined, (t) => new XmppStreamError(null, t));
     this.#attach();
   }
 

@@ -8,6 +8,7 @@
  * @module
  */
 import { SASLError } from '../core/errors.js';
+import { isIntegerIn } from '../core/checks.js';
 
 /** Limits on a session before authentication. */
 export interface LoginLimitOptions {
@@ -46,7 +47,7 @@ const FAREWELL_GRACE_MS = 1000;
 export function loginLimits(options: LoginLimitOptions): { readonly timeoutMs: number; readonly maxCommands: number } {
   const timeoutMs = options.loginTimeoutMs ?? DEFAULT_LOGIN_TIMEOUT_MS;
   const maxCommands = options.maxLoginCommands ?? DEFAULT_MAX_LOGIN_COMMANDS;
-  const ok = (n: number): boolean => n === Infinity || (Number.isSafeInteger(n) && n > 0);
+  const ok = (n: number): boolean => n === Infinity || isIntegerIn(n);
   if (!ok(timeoutMs)) throw new SASLError(null, 'invalid argument', 'loginTimeoutMs must be a positive integer or Infinity');
   if (!ok(maxCommands)) throw new SASLError(null, 'invalid argument', 'maxLoginCommands must be a positive integer or Infinity');
   return { timeoutMs, maxCommands };

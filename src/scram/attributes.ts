@@ -55,6 +55,19 @@ export function parseAttributes(text: string, what: string): Attribute[] {
 }
 
 /**
+ * Decode a SCRAM message ({@link decodeMessage}) and split it into its
+ * attributes ({@link parseAttributes}).
+ *
+ * @param bytes - the message
+ * @param what - which message, for errors
+ * @returns the text as received and its attributes
+ */
+export function readMessage(bytes: Uint8Array, what: string): { readonly text: string; readonly attrs: Attribute[] } {
+  const text = decodeMessage(bytes, what);
+  return { text, attrs: parseAttributes(text, what) };
+}
+
+/**
  * Take the next attribute, which must be `name`.
  *
  * @param attrs - the attributes
@@ -86,27 +99,6 @@ export function checkExtensions(attrs: readonly Attribute[], from: number, what:
     const name = attrs[i]!.name;
     if (DEFINED_ATTRIBUTES.has(name)) malformed(`${what} repeats or misplaces the '${name}' attribute`);
   }
-}
-
-/**
- * Escape a name for the wire (`saslname`): `=` → `=3D`, `,` → `=2C`.
- *
- * @param name - the (already prepared) name
- */
-export function escapeSaslname(name: string): string {
-  return name.replace(/=/g, '=3D').replace(/,/g, '=2C');
-}
-
-/**
- * Undo {@link escapeSaslname}; any `=` not starting `=2C` or `=3D` is an error.
- *
- * @param value - a `saslname` from the wire
- * @param what - which field, for errors
- */
-export function unescapeSaslname(value: string, what: string): string {
-  if (value.length === 0) malformed(`${what} is empty`);
-  if (/=(?!2C|3D)/.test(value)) malformed(`${what} has an invalid '=' escape`);
-  return value.replace(/=2C/g, ',').replace(/=3D/g, '=');
 }
 
 /** RFC 5802 `printable`: 0x21-0x7E except `,`. */
@@ -150,6 +142,3 @@ export function decodeBase64Field(value: string, what: string): Uint8Array {
     throw err;
   }
 }
-
-/** `cb-name` of RFC 5802 / RFC 5056: letters, digits, `.` and `-`. */
-export const CB_NAME = /^[A-Za-z0-9.-]{1,64}$/;

@@ -27,6 +27,7 @@ import { SASLError } from '../core/errors.js';
 import { hashByName, type HashAlgorithm, type HashName } from '../crypto/hashes.js';
 import { randomBytes } from '../crypto/random.js';
 import { clientKeyOf, saltPassword, serverKeyOf } from './keys.js';
+import { checkInteger, integerRule, isIntegerIn } from '../core/checks.js';
 
 /**
  * The keys a SCRAM client derives from a password for one (hash, salt,
@@ -85,10 +86,7 @@ export class ScramKeyCache {
    */
   constructor(options: ScramKeyCacheOptions = {}) {
     const max = options.maxEntries ?? DEFAULT_KEY_CACHE_ENTRIES;
-    if (!Number.isSafeInteger(max) || max < 1 || max > 100_000) {
-      throw new SASLError(null, 'invalid argument', 'maxEntries must be an integer from 1 to 100000');
-    }
-    this.maxEntries = max;
+    this.maxEntries = checkInteger(max, 'maxEntries', 1, 100_000);
   }
 
   /** How many entries the cache holds now. */
@@ -155,7 +153,7 @@ export function checkClientKeys(keys: ScramClientKeys): ScramClientKeys {
   };
   if (!hash || hash.name !== keys.hash) fail('unsupported hash');
   if (!(keys.salt instanceof Uint8Array) || keys.salt.length === 0) fail('salt must be a non-empty Uint8Array');
-  if (!Number.isSafeInteger(keys.iterations) || keys.iterations < 1) fail('iterations must be a positive integer');
+  if (!isIntegerIn(keys.iterations)) fail(integerRule('iterations'));
   for (const name of ['clientKey', 'serverKey'] as const) {
     if (!(keys[name] instanceof Uint8Array) || keys[name].length !== hash!.outputLength) fail(`${name} must be ${hash!.outputLength} bytes`);
   }

@@ -72,6 +72,7 @@ export {
   SCRAMPLUSServer,
   scramServerMechanisms,
   type SCRAMServerOptions,
+  type SCRAMServerFactoryOptions,
   type SCRAMServerSetOptions,
   type ScramServerError,
 } from '../../mechanisms/scram-server.js';

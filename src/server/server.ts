@@ -11,6 +11,8 @@ import { MemoryCredentialStore, type CredentialStore } from './credentials/store
 import { ServerExchange, type ExchangeEnd, type ExchangeOptions } from './exchange.js';
 import { failure, type ServerConnection, type ServerMechanism } from './mechanism.js';
 import { DEFAULT_MAX_AUTH_FAILURES, MemoryLoginThrottle, type LoginThrottle } from './throttle.js';
+import { isMechanismName } from '../core/mechanism-name.js';
+import { checkInteger } from '../core/checks.js';
 
 /** Configuration of a {@link SASLServer}. */
 export interface SASLServerOptions {
@@ -71,8 +73,7 @@ export interface SASLServerOptions {
 
 function positiveInteger(value: number | undefined, fallback: number, what: string): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 1) throw new SASLError(null, 'invalid argument', `${what} must be a positive integer`);
-  return v;
+  return checkInteger(v, what);
 }
 
 function checkConnection(connection: ServerConnection): readonly unknown[] {
@@ -123,7 +124,7 @@ export class SASLServer {
     }
     const names = new Set<string>();
     for (const m of mechanisms as readonly ServerMechanism[]) {
-      if (typeof m?.name !== 'string' || !/^[A-Z0-9_-]{1,20}$/.test(m.name) || typeof m.start !== 'function') {
+      if (!isMechanismName(m?.name) || typeof m.start !== 'function') {
         throw new SASLError(null, 'invalid argument', `not a server mechanism: ${String(m?.name)}`);
       }
       if (names.has(m.name)) throw new SASLError(null, 'invalid argument', `mechanism ${m.name} configured twice`);

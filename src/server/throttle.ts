@@ -23,6 +23,7 @@
  */
 import { SASLError } from '../core/errors.js';
 import type { ServerConnection, ServerFailure } from './mechanism.js';
+import { isIntegerIn } from '../core/checks.js';
 
 /** One login attempt, as the throttle sees it. */
 export interface LoginAttempt {
@@ -165,7 +166,7 @@ function nonNegative(value: number | undefined, fallback: number, what: string):
 
 function limit(value: number | null | undefined, fallback: number | null, what: string): number | null {
   const v = value === undefined ? fallback : value;
-  if (v !== null && (!Number.isSafeInteger(v) || v < 1)) throw new SASLError(null, 'invalid argument', `${what} must be a positive integer or null`);
+  if (v !== null && !isIntegerIn(v)) throw new SASLError(null, 'invalid argument', `${what} must be a positive integer or null`);
   return v;
 }
 

@@ -13,6 +13,7 @@ import type { ImapCapabilities } from './capabilities.js';
 import type { ImapClientChannel } from './channel.js';
 import { imapFailureCondition } from './conditions.js';
 import { ImapProtocolError, quoteImapText, type ImapTaggedResponse } from './response.js';
+import { checkMechanismName } from '../../core/mechanism-name.js';
 
 /** Options of {@link ImapSASLInterface}. */
 export interface ImapSASLInterfaceOptions {
@@ -30,7 +31,6 @@ export interface ImapSASLInterfaceOptions {
   readonly forceInitialResponse?: boolean;
 }
 
-const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
 
 /**
  * A {@link SASLInterface} over an IMAP connection: how `authenticate()` and
@@ -97,9 +97,7 @@ export class ImapSASLInterface extends SASLInterface {
    */
   async initiate(mechanism: string, payload?: Uint8Array | null): Promise<NextStateTuple> {
     if (this.#tag !== null) throw new SASLError(null, 'invalid state', 'an AUTHENTICATE exchange is already running');
-    if (typeof mechanism !== 'string' || !MECHANISM_NAME.test(mechanism)) {
-      throw new SASLFailure('invalid-mechanism', 'not a SASL mechanism name (RFC 4422 §3.1: 1-20 of A-Z 0-9 - _)');
-    }
+    checkMechanismName(mechanism);
     const initial = toBytesOrNull(payload, 'initial response');
     const withIR = initial !== null && (this.#forceIR || (this.#channel.capabilities?.saslIR ?? false));
     const tag = this.#channel.nextTag();

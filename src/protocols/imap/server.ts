@@ -23,6 +23,7 @@ import type { LineTransport } from '../transport.js';
 import { armLoginDeadline, farewell, loginLimits, type LoginLimitOptions } from '../login-limits.js';
 import { IMAP_FAILURE_FORMS } from './conditions.js';
 import { isImapTag } from './response.js';
+import { isMechanismName } from '../../core/mechanism-name.js';
 
 /** Options that decide the capability list; see {@link imapCapabilities}. */
 export interface ImapCapabilityOptions {
@@ -96,7 +97,6 @@ export interface ImapAuthenticateRequest {
   readonly capabilitiesAfter?: readonly string[];
 }
 
-const MECHANISM = /^[A-Za-z0-9_-]{1,20}$/;
 
 
 function taggedFailure(tag: string, f: ServerFailure): string {
@@ -130,7 +130,7 @@ export async function serveAuthenticate(transport: LineTransport, request: ImapA
     await transport.writeLine(line);
     return { kind: 'failure', failure: f };
   };
-  if (parts.length > 2 || !mechanism || !MECHANISM.test(mechanism)) {
+  if (parts.length > 2 || !mechanism || !isMechanismName(mechanism, true)) {
     return refuse(failure('malformed-request', 'bad AUTHENTICATE arguments'), `${tag} BAD Invalid AUTHENTICATE arguments`);
   }
   let initial: Uint8Array | null = null;

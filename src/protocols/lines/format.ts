@@ -5,7 +5,6 @@
  * @module
  */
 import { base64Decode, base64Encode } from '../../core/bytes.js';
-import { SASLFailure } from '../../core/errors.js';
 
 export { quotePeerText } from '../../core/peer-text.js';
 
@@ -33,21 +32,5 @@ export function decodeLine(line: string, what = 'SASL message'): Uint8Array {
   return base64Decode(line, what);
 }
 
-/** A registered SASL mechanism name (RFC 4422 §3.1): 1 to 20 of `A-Z 0-9 - _`. */
-const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
-
-/**
- * Check a mechanism name before it is written on a line, so a name can never
- * smuggle a line break or another field into the stream.
- *
- * @param name - the mechanism name
- * @returns the name
- * @throws `SASLFailure` with condition `invalid-mechanism` for anything else
- */
-export function checkMechanismName(name: string): string {
-  if (typeof name !== 'string' || !MECHANISM_NAME.test(name)) {
-    throw new SASLFailure('invalid-mechanism', 'not a SASL mechanism name (RFC 4422 §3.1: 1-20 of A-Z 0-9 - _)');
-  }
-  return name;
-}
+export { checkMechanismName } from '../../core/mechanism-name.js';
 

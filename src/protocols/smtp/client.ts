@@ -28,6 +28,8 @@ import type { LineTransport } from '../transport.js';
 import { conditionForReply } from './codes.js';
 import { parseEhlo, type EhloResponse } from './ehlo.js';
 import { readReply, replyText, SmtpProtocolError, type SmtpReply, type SmtpReplyLimits } from './reply.js';
+import { isMechanismName } from '../../core/mechanism-name.js';
+import { checkInteger } from '../../core/checks.js';
 
 /** Options of {@link SmtpClient}. */
 export interface SmtpClientOptions extends SmtpReplyLimits {
@@ -59,7 +61,6 @@ export class SmtpReplyError extends SASLError {
   }
 }
 
-const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
 const DOMAIN = /^[\x21-\x7e]{1,255}$/;
 
 /**
@@ -88,8 +89,7 @@ export class SmtpClient {
     this.transport = transport;
     this.#limits = { maxLines: options.maxLines, maxLineLength: options.maxLineLength };
     const max = options.maxCommandLength ?? DEFAULT_MAX_COMMAND_LENGTH;
-    if (!Number.isInteger(max) || max < 64) throw new SASLError(null, 'invalid argument', 'maxCommandLength must be an integer >= 64');
-    this.#maxCommandLength = max;
+    this.#maxCommandLength = checkInteger(max, 'maxCommandLength', 64);
   }
 
   /** Longest command line in octets, CR LF included. */
@@ -214,7 +214,7 @@ export class SmtpSASLInterface extends SASLInterface {
    * @param payload - the initial response (`null` for none; empty → `=`)
    */
   override async initiate(mechanism: string, payload: Uint8Array | null = null): Promise<NextStateTuple> {
-    if (typeof mechanism !== 'string' || !MECHANISM_NAME.test(mechanism.toUpperCase())) {
+    if (!isMechanismName(mechanism, true)) {
       throw new SASLError(null, 'invalid argument', 'not a valid SASL mechanism name');
     }
     const ir = toBytesOrNull(payload, 'initial response');

@@ -6,10 +6,10 @@
  * @module
  */
 import { SmtpProtocolError, type SmtpReply } from './reply.js';
+import { isMechanismName } from '../../core/mechanism-name.js';
 
 const KEYWORD = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 const PARAM = /^[\x21-\x7e]+$/;
-const MECHANISM = /^[A-Z0-9_-]{1,20}$/;
 
 /** The extensions a server listed in its EHLO reply. */
 export class EhloResponse {
@@ -109,7 +109,7 @@ export function parseEhlo(reply: SmtpReply): EhloResponse {
       const mechs = extensions.get('AUTH') ?? [];
       for (const p of params) {
         const m = p.toUpperCase();
-        if (MECHANISM.test(m) && !mechs.includes(m)) mechs.push(m);
+        if (isMechanismName(m) && !mechs.includes(m)) mechs.push(m);
       }
       extensions.set('AUTH', mechs);
     } else if (!extensions.has(key)) {

@@ -16,6 +16,7 @@
 import { SASLError } from '../../core/errors.js';
 import { quotePeerText } from '../../core/peer-text.js';
 import type { LineTransport } from '../transport.js';
+import { checkInteger, isIntegerIn } from '../../core/checks.js';
 
 /** One complete SMTP reply. */
 export interface SmtpReply {
@@ -197,7 +198,7 @@ export async function readReply(transport: LineTransport, limits: SmtpReplyLimit
  * @throws {@link SASLError} on a code out of range or a line holding CR/LF
  */
 export function formatReply(code: number, lines: readonly string[] | string, enhancedStatus?: string | null): string[] {
-  if (!Number.isInteger(code) || code < 200 || code > 559) {
+  if (!isIntegerIn(code, 200, 559)) {
     throw new SASLError(null, 'invalid argument', `not an SMTP reply code: ${String(code)}`);
   }
   const texts = typeof lines === 'string' ? [lines] : lines.length === 0 ? [''] : lines;
@@ -211,6 +212,5 @@ export function formatReply(code: number, lines: readonly string[] | string, enh
 
 function positive(value: number | undefined, fallback: number, what: string): number {
   if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1) throw new SASLError(null, 'invalid argument', `${what} must be a positive integer`);
-  return value;
+  return checkInteger(value, what);
 }

@@ -21,6 +21,7 @@ import type { LineTransport } from '../transport.js';
 import { armLoginDeadline, farewell, loginLimits, type LoginLimitOptions } from '../login-limits.js';
 import { SMTP_AUTH_STATUS, statusForCondition, type SmtpStatus } from './codes.js';
 import { formatReply } from './reply.js';
+import { isMechanismName } from '../../core/mechanism-name.js';
 
 /** Options of {@link SmtpServerSession}. */
 export interface SmtpServerSessionOptions extends LoginLimitOptions {
@@ -70,7 +71,6 @@ export interface SmtpMessage {
 }
 
 const VERB = /^[A-Za-z]{1,16}$/;
-const MECHANISM = /^[A-Za-z0-9_-]{1,20}$/;
 const PATH = /^<([^<>\s]*)>(?: .*)?$/;
 
 type Status = SmtpStatus;
@@ -290,7 +290,7 @@ export class SmtpServerSession {
   async #authCommand(args: string): Promise<void> {
     const parts = args.split(' ');
     const [mechanism, initial] = parts;
-    if (!mechanism || parts.length > 2 || !MECHANISM.test(mechanism) || initial === '') return this.#refuse(S.badArgs);
+    if (!mechanism || parts.length > 2 || !isMechanismName(mechanism, true) || initial === '') return this.#refuse(S.badArgs);
     if (!this.#greeted) return this.#refuse(S.badSequence, 'Send EHLO first');
     if (this.#auth) return this.#refuse(S.badSequence, 'Already authenticated');
     if (this.#from !== null) return this.#refuse(S.badSequence, 'AUTH not permitted during a mail transaction');

@@ -7,8 +7,9 @@
 import { childElement, childElements, isElement, textOf, xmlElement, type XmlElement } from './element.js';
 import { XmppStreamError } from './errors.js';
 import { NS_BIND, NS_SASL, NS_SASL_CB, NS_STREAMS, NS_TLS } from './namespaces.js';
+import { CB_NAME } from '../../core/gs2.js';
+import { isMechanismName } from '../../core/mechanism-name.js';
 
-const MECHANISM = /^[A-Z0-9_-]{1,20}$/;
 
 /**
  * Check that `el` is `<stream:features/>`.
@@ -37,7 +38,7 @@ export function readMechanisms(features: XmlElement): string[] {
   for (const m of childElements(mechanisms)) {
     if (!isElement(m, 'mechanism', NS_SASL)) continue;
     const name = textOf(m).trim().toUpperCase();
-    if (MECHANISM.test(name) && !out.includes(name)) out.push(name);
+    if (isMechanismName(name) && !out.includes(name)) out.push(name);
   }
   return out;
 }
@@ -59,7 +60,7 @@ export function readChannelBindingTypes(features: XmlElement): string[] | null {
   const out: string[] = [];
   for (const c of childElements(cb)) {
     const type = c.attrs.type;
-    if (isElement(c, 'channel-binding', NS_SASL_CB) && type && /^[A-Za-z0-9.-]{1,64}$/.test(type) && !out.includes(type)) out.push(type);
+    if (isElement(c, 'channel-binding', NS_SASL_CB) && type && CB_NAME.test(type) && !out.includes(type)) out.push(type);
   }
   return out;
 }

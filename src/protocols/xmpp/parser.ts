@@ -18,6 +18,7 @@ import { SaxesParser, type SaxesTagNS } from 'saxes';
 import { NS_STREAMS } from './namespaces.js';
 import { escapeAttribute, type XmlElement, type XmlNode } from './element.js';
 import { XmppStreamError } from './errors.js';
+import { checkInteger } from '../../core/checks.js';
 
 /** Bounds of {@link XmppStreamParser} and {@link parseXmlElement}. */
 export interface XmlLimits {
@@ -114,8 +115,7 @@ const WHITESPACE = /^[ \t\r\n]*$/;
 
 function limit(value: number | undefined, fallback: number, what: string): number {
   const v = value ?? fallback;
-  if (!Number.isSafeInteger(v) || v < 1) throw new XmppStreamError(null, `${what} must be a positive integer`);
-  return v;
+  return checkInteger(v, what, 1, undefined, (t) => new XmppStreamError(null, t));
 }
 
 /** @internal Resolved limits. */

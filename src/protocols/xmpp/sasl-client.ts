@@ -12,8 +12,8 @@ import { XmppStreamError } from './errors.js';
 import { NS_SASL } from './namespaces.js';
 import type { XmppElementTransport } from './transport.js';
 import { decodeSaslPayload, failureOf, saslElement, streamErrorOf } from './wire.js';
+import { isMechanismName } from '../../core/mechanism-name.js';
 
-const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
 
 /**
  * SASL over an XMPP stream (RFC 6120 §6.4), for the initiating entity:
@@ -62,7 +62,7 @@ export class XmppSASLInterface extends SASLInterface {
    * @param payload - the initial response (`null` for none; empty is sent as `=`)
    */
   override async initiate(mechanism: string, payload: Uint8Array | null = null): Promise<NextStateTuple> {
-    if (typeof mechanism !== 'string' || !MECHANISM_NAME.test(mechanism)) {
+    if (!isMechanismName(mechanism)) {
       throw new SASLError(null, 'invalid argument', 'not a valid SASL mechanism name');
     }
     const ir = toBytesOrNull(payload, 'initial response');

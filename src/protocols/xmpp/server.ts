@@ -21,6 +21,7 @@ import type { StreamHeader } from './parser.js';
 import type { XmppElementTransport, XmppStreamTransport } from './transport.js';
 import { armLoginDeadline, farewell, loginLimits, type LoginLimitOptions } from '../login-limits.js';
 import { decodeSaslPayload, failureElement, saslElement, streamErrorElement, type StreamErrorCondition } from './wire.js';
+import { checkInteger } from '../../core/checks.js';
 
 /** Options of {@link XmppServerSession}. */
 export interface XmppServerSessionOptions extends LoginLimitOptions {
@@ -121,8 +122,7 @@ export class XmppServerSession {
     this.#transport = transport;
     this.#options = options;
     const max = options.maxAttempts ?? options.sasl?.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES;
-    if (!Number.isSafeInteger(max) || max < 1) throw new SASLError(null, 'invalid argument', 'maxAttempts must be a positive integer');
-    this.#maxAttempts = max;
+    this.#maxAttempts = checkInteger(max, 'maxAttempts');
     this.#limits = loginLimits(options);
   }
 

@@ -18,6 +18,7 @@ import { timingSafeEqual } from '../../crypto/constant-time.js';
 import { hashByName, type HashAlgorithm } from '../../crypto/hashes.js';
 import { scramKeysOf } from '../../scram/keys.js';
 import { checkScramCredential, type ScramCredential } from './scram.js';
+import { parseScramMechanismName, scramMechanismName } from '../../core/mechanism-name.js';
 
 /**
  * A text form of a SCRAM verifier: `'rfc5803'` (also PostgreSQL's) or
@@ -33,8 +34,8 @@ function fail(why: string): never {
 }
 
 function schemeHash(scheme: string): HashAlgorithm {
-  const m = /^SCRAM-(.+)$/i.exec(scheme);
-  const hash = m ? hashByName(m[1]!) : undefined;
+  const name = parseScramMechanismName(scheme);
+  const hash = name && !name.plus ? hashByName(name.hash) : undefined;
   if (!hash) fail(`unsupported scheme '${scheme.slice(0, 32)}': expected SCRAM-SHA-1, SCRAM-SHA-256, SCRAM-SHA-512 or SCRAM-SHA3-512`);
   return hash;
 }
@@ -120,11 +121,12 @@ export function parseScramCredential(text: string): ScramCredential {
 export function formatScramCredential(credential: ScramCredential, format: ScramCredentialFormat = 'rfc5803'): string {
   const c = checkScramCredential(credential);
   const [salt, storedKey, serverKey] = [c.salt, c.storedKey, c.serverKey].map(base64Encode);
+  const scheme = scramMechanismName(c.hash, false);
   switch (format) {
     case 'rfc5803':
-      return `SCRAM-${c.hash}$${c.iterations}:${salt}$${storedKey}:${serverKey}`;
+      return `${scheme}$${c.iterations}:${salt}$${storedKey}:${serverKey}`;
     case 'dovecot':
-      return `{SCRAM-${c.hash}}${c.iterations},${salt},${storedKey},${serverKey}`;
+      return `{${scheme}}${c.iterations},${salt},${storedKey},${serverKey}`;
     default:
       return fail(`unknown credential format: ${String(format)}`);
   }

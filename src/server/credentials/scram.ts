@@ -10,7 +10,7 @@ import { SASLError } from '../../core/errors.js';
 import { saslprep } from '../../core/saslprep.js';
 import { timingSafeEqual } from '../../crypto/constant-time.js';
 import { hashByName, type HashAlgorithm, type HashName } from '../../crypto/hashes.js';
-import { PBKDF2_HARD_LIMIT } from '../../crypto/pbkdf2.js';
+import { checkIterationCount } from '../../crypto/pbkdf2.js';
 import { randomBytes } from '../../crypto/random.js';
 import { saltPassword, scramKeysOf } from '../../scram/keys.js';
 
@@ -65,10 +65,7 @@ export function requireHash(hash: string): HashAlgorithm {
 }
 
 function checkIterations(iterations: number): number {
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > PBKDF2_HARD_LIMIT) {
-    throw new SASLError(null, 'invalid argument', `iteration count must be an integer from 1 to ${PBKDF2_HARD_LIMIT}`);
-  }
-  return iterations;
+  return checkIterationCount(iterations, 'iteration count');
 }
 
 /**
@@ -231,13 +228,12 @@ export function dummyVerifier(secret: Uint8Array, profile: VerifierProfile): Scr
  */
 export function checkScramCredential(credential: ScramCredential): ScramCredential {
   const hash = requireHash(credential?.hash);
+  const invalid = (why: string): SASLError => new SASLError(null, 'invalid credential', `SCRAM-${hash.name} credential: ${why}`);
   const fail = (why: string): never => {
-    throw new SASLError(null, 'invalid credential', `SCRAM-${hash.name} credential: ${why}`);
+    throw invalid(why);
   };
   if (!(credential.salt instanceof Uint8Array) || credential.salt.length === 0) fail('the salt must be a non-empty Uint8Array');
-  if (!Number.isSafeInteger(credential.iterations) || credential.iterations < 1 || credential.iterations > PBKDF2_HARD_LIMIT) {
-    fail(`the iteration count must be an integer from 1 to ${PBKDF2_HARD_LIMIT}`);
-  }
+  checkIterationCount(credential.iterations, 'the iteration count', invalid);
   for (const key of ['storedKey', 'serverKey'] as const) {
     const value = credential[key];
     if (!(value instanceof Uint8Array) || value.length !== hash.outputLength) fail(`${key} must be ${hash.outputLength} bytes`);
