@@ -25,9 +25,11 @@ export {
 export {
   challenge,
   failure,
-  singleMessageSession,
+  success,
   type AuthIdentity,
   type MechanismDone,
+  type MechanismSuccess,
+  type ServerMechanismDescriptor,
   type MechanismStep,
   type ServerChallenge,
   type ServerConnection,
@@ -36,6 +38,7 @@ export {
   type ServerMechanismContext,
   type ServerMechanismSession,
 } from './mechanism.js';
+export { DescribedServerMechanism, SERVER_DESCRIPTORS, serverDescriptor, type DescribedMechanismName } from './descriptors.js';
 export {
   DEFAULT_MAX_AUTH_FAILURES,
   MemoryLoginThrottle,
