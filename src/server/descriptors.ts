@@ -12,6 +12,9 @@
  */
 import type { ServerConnection, ServerMechanism, ServerMechanismContext, ServerMechanismDescriptor, ServerMechanismSession } from './mechanism.js';
 
+/** A mechanism name with a descriptor in {@link SERVER_DESCRIPTORS}. */
+export type DescribedMechanismName = 'EXTERNAL' | 'OAUTHBEARER' | 'XOAUTH2' | 'PLAIN' | 'LOGIN' | 'CRAM-MD5' | 'ANONYMOUS';
+
 /**
  * The descriptors of saslkit's server mechanisms other than SCRAM, strongest
  * first. Strengths: EXTERNAL's credential (e.g. a client certificate)
@@ -19,7 +22,7 @@ import type { ServerConnection, ServerMechanism, ServerMechanismContext, ServerM
  * up) and the password mechanisms; PLAIN does in one message what LOGIN
  * does in two; CRAM-MD5 keeps no password off the server; ANONYMOUS is last.
  */
-export const SERVER_DESCRIPTORS = {
+export const SERVER_DESCRIPTORS: Readonly<Record<DescribedMechanismName, ServerMechanismDescriptor>> = {
   /** RFC 4422 Appendix A: offered only when the connection carries an external identity. */
   EXTERNAL: {
     name: 'EXTERNAL',
@@ -42,10 +45,7 @@ export const SERVER_DESCRIPTORS = {
   'CRAM-MD5': { name: 'CRAM-MD5', strength: 8, plaintext: false, channelBinding: false, first: 'server' },
   /** RFC 4505: no credentials at all. */
   ANONYMOUS: { name: 'ANONYMOUS', strength: 0, plaintext: false, channelBinding: false, first: 'client' },
-} as const satisfies Readonly<Record<string, ServerMechanismDescriptor>>;
-
-/** A mechanism name with a descriptor in {@link SERVER_DESCRIPTORS}. */
-export type DescribedMechanismName = keyof typeof SERVER_DESCRIPTORS;
+};
 
 /**
  * The descriptor of a mechanism family by its name (ASCII case-insensitive),
