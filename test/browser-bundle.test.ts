@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 /** Node-only code behind its own entry points (DESIGN.md): the Node helpers and the CLI. */
-const NODE_ONLY_DIRS = new Set([join('src', 'node'), join('src', 'cli')]);
+const NODE_ONLY_DIRS = new Set([join('src', 'node'), join('src', 'cli'), join('src', 'channel-binding', 'tls')]);
 
 /** Files meant for every runtime: src/ (less the Node-only src/node/, src/cli/ and *.node.ts) and mechanisms/. */
 function browserSourceFiles(): string[] {

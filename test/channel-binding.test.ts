@@ -21,7 +21,7 @@ import {
   serverConnectionOf,
   serverEndPointHash,
   tlsRoleOf,
-} from '../src/node/channel-binding.js';
+} from '../src/channel-binding/tls/providers.js';
 import { generateCert, makeTempDir, opensslFingerprint, removeDir, type CertKind, type TestCert } from './helpers/tls-certs.js';
 import { describeWithPeers } from './helpers/peers.js';
 

@@ -8,13 +8,13 @@
  * @module
  */
 import * as tls from 'node:tls';
-import { SASLError } from '../core/errors.js';
-import type { SASLMechanism } from '../core/mechanism.js';
-import { authenticate } from '../core/negotiate.js';
-import type { EhloResponse } from '../protocols/smtp/ehlo.js';
-import { SmtpClient, SmtpSASLInterface, type SmtpClientOptions } from '../protocols/smtp/client.js';
-import { connectLineTransport, tlsOptionsFor } from './connect.js';
-import type { SocketLineTransport } from './socket-line-transport.js';
+import { SASLError } from '../../core/errors.js';
+import type { SASLMechanism } from '../../core/mechanism.js';
+import { authenticate } from '../../core/negotiate.js';
+import type { EhloResponse } from '../../protocols/smtp/ehlo.js';
+import { SmtpClient, SmtpSASLInterface, type SmtpClientOptions } from '../../protocols/smtp/client.js';
+import { connectLineTransport, tlsOptionsFor } from '../transport/connect.js';
+import type { SocketLineTransport } from '../transport/socket-line-transport.js';
 
 /** How the connection is secured. */
 export type SmtpSecurity = 'starttls' | 'implicit' | 'none';

@@ -6,23 +6,23 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { ChannelBindingProvider, ChannelBindingType } from '../channel-binding/provider.js';
-import { AuthenticationFailure, SASLFailure } from '../core/errors.js';
-import type { SASLMechanism } from '../core/mechanism.js';
+import type { ChannelBindingProvider, ChannelBindingType } from '../../channel-binding/provider.js';
+import { AuthenticationFailure, SASLFailure } from '../../core/errors.js';
+import type { SASLMechanism } from '../../core/mechanism.js';
 import {
   authenticateXmpp,
   clientStreamHeader,
   openClientStream,
   pickChannelBindingType,
   startTLSClient,
-} from '../protocols/xmpp/client.js';
-import type { XmlElement } from '../protocols/xmpp/element.js';
-import { XmppStreamError } from '../protocols/xmpp/errors.js';
-import { readChannelBindingTypes, readMechanisms, readStartTLS } from '../protocols/xmpp/features.js';
-import type { StreamHeader } from '../protocols/xmpp/parser.js';
-import { availableChannelBindings, channelBindingProvider, ChannelBindingError, type ChannelBindingPolicy, type TlsChannelBindingOptions } from './channel-binding.js';
-import { openSocket } from './connect.js';
-import { SocketXmppTransport, type SocketXmppTransportOptions } from './xmpp-socket-transport.js';
+} from '../../protocols/xmpp/client.js';
+import type { XmlElement } from '../../protocols/xmpp/element.js';
+import { XmppStreamError } from '../../protocols/xmpp/errors.js';
+import { readChannelBindingTypes, readMechanisms, readStartTLS } from '../../protocols/xmpp/features.js';
+import type { StreamHeader } from '../../protocols/xmpp/parser.js';
+import { availableChannelBindings, channelBindingProvider, ChannelBindingError, type ChannelBindingPolicy, type TlsChannelBindingOptions } from '../../channel-binding/tls/providers.js';
+import { openSocket } from '../transport/connect.js';
+import { SocketXmppTransport, type SocketXmppTransportOptions } from './socket-transport.js';
 
 /**
  * How the connection is secured: `'starttls'` (RFC 6120 §5, the default; the

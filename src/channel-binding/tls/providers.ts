@@ -21,13 +21,13 @@
 import type { X509Certificate } from 'node:crypto';
 import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
-import type { ChannelBindingProvider, ChannelBindingType } from '../channel-binding/provider.js';
-import type { ServerConnection } from '../server/mechanism.js';
-import { ChannelBindingError } from './channel-binding-error.js';
-import { clientCertificateIdentity } from './client-certificate.js';
+import type { ChannelBindingProvider, ChannelBindingType } from '../provider.js';
+import type { ServerConnection } from '../../server/mechanism.js';
+import { ChannelBindingError } from '../error.js';
+import { clientCertificateIdentity } from '../../node/tls/client-certificate.js';
 import { serverEndPointHash } from './server-end-point.js';
 
-export { ChannelBindingError } from './channel-binding-error.js';
+export { ChannelBindingError } from '../error.js';
 export { endPointHashOf, serverEndPointHash, type EndPointHash } from './server-end-point.js';
 
 /** Which end of the TLS connection a socket is. */

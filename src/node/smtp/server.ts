@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { SmtpServerSession, type SmtpServerSessionOptions } from '../protocols/smtp/server.js';
-import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
-import { SocketLineTransport } from './socket-line-transport.js';
-import { LineBuffer } from './line-buffer.js';
-import { loginLimits } from '../protocols/login-limits.js';
+import { SmtpServerSession, type SmtpServerSessionOptions } from '../../protocols/smtp/server.js';
+import { startSessionServer, type RunningServer, type SessionServerOptions } from '../server/session-server.js';
+import { SocketLineTransport } from '../transport/socket-line-transport.js';
+import { LineBuffer } from '../transport/line-buffer.js';
+import { loginLimits } from '../../protocols/login-limits.js';
 
 /** Options of {@link startSmtpServer}. */
 export interface NodeSmtpServerOptions extends Omit<SmtpServerSessionOptions, 'connection' | 'startTLS'>, SessionServerOptions {

@@ -6,11 +6,11 @@
  *
  * @module
  */
-import { ImapServerSession, type ImapServerSessionOptions, type ImapSessionEnd } from '../protocols/imap/server.js';
-import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
-import { SocketLineTransport } from './socket-line-transport.js';
-import { LineBuffer } from './line-buffer.js';
-import { loginLimits } from '../protocols/login-limits.js';
+import { ImapServerSession, type ImapServerSessionOptions, type ImapSessionEnd } from '../../protocols/imap/server.js';
+import { startSessionServer, type RunningServer, type SessionServerOptions } from '../server/session-server.js';
+import { SocketLineTransport } from '../transport/socket-line-transport.js';
+import { LineBuffer } from '../transport/line-buffer.js';
+import { loginLimits } from '../../protocols/login-limits.js';
 
 /** Options of {@link startImapServer}. */
 export interface NodeImapServerOptions extends Omit<ImapServerSessionOptions, 'connection' | 'startTLS'>, SessionServerOptions {
