@@ -13,6 +13,7 @@ export {
   TlsUniqueBinding,
   TlsServerEndPointBinding,
   TlsExporterBinding,
+  TlsChannelBinding,
   TLS_EXPORTER_LABEL,
   TLS_EXPORTER_LENGTH,
   tlsRoleOf,
@@ -20,9 +21,8 @@ export {
   endPointHashOf,
   availableChannelBindings,
   channelBindingProvider,
+  tlsChannelBinding,
   serverChannelBindings,
-  serverConnectionOf,
-  connectionIdentityOf,
   channelBindingFor,
   defaultChannelBindingType,
   type TlsRole,
@@ -30,8 +30,8 @@ export {
   type TlsChannelBindingOptions,
   type ChannelBindingForOptions,
   type EndPointHash,
-  type ConnectionIdentity,
-} from '../channel-binding/tls/providers.js';
+} from '../channel-binding/tls/index.js';
+export { serverConnectionOf, connectionIdentityOf, type ConnectionIdentity } from './server/connection.js';
 export { connectSmtp, authenticateSmtp, SmtpConnection, type SmtpConnectOptions, type SmtpAuthenticateOptions, type SmtpSecurity } from './smtp/client.js';
 export { startSmtpServer, type NodeSmtpServerOptions, type RunningSmtpServer } from './smtp/server.js';
 export { connectLineTransport, tlsOptionsFor, type ConnectOptions, type ConnectionSecurity } from './transport/connect.js';

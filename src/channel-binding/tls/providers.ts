@@ -1,6 +1,8 @@
 /**
- * TLS channel binding for Node: {@link ChannelBindingProvider}s for a
- * `tls.TLSSocket`, on the client and on the server side.
+ * TLS channel binding for Node: one factory, {@link tlsChannelBinding}, makes
+ * the {@link ChannelBindingProvider} of a `tls.TLSSocket` for each type, on
+ * the client and on the server side. The types differ only in where their
+ * bytes come from:
  *
  * - `tls-unique` (RFC 5929 §3): the first Finished message of the latest
  *   handshake. TLS 1.2 and below only: TLS 1.3 has no such value, and asking
@@ -14,32 +16,19 @@
  *   to tell whether that was negotiated, so saslkit offers tls-exporter on
  *   TLS 1.3 only unless the caller opts in with `allowExporterOnTls12`.
  *
- * This module is Node-only (entry point `saslkit/node`).
+ * `./policy.ts` chooses among them; this folder is Node-only (entry point
+ * `saslkit/node`).
  *
  * @module
  */
 import type { X509Certificate } from 'node:crypto';
-import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { ChannelBindingProvider, ChannelBindingType } from '../provider.js';
-import type { ServerConnection } from '../../server/mechanism.js';
 import { ChannelBindingError } from '../error.js';
-import { clientCertificateIdentity } from '../../node/tls/client-certificate.js';
 import { serverEndPointHash } from './server-end-point.js';
-
-export { ChannelBindingError } from '../error.js';
-export { endPointHashOf, serverEndPointHash, type EndPointHash } from './server-end-point.js';
 
 /** Which end of the TLS connection a socket is. */
 export type TlsRole = 'client' | 'server';
-
-/**
- * What a client does about channel binding:
- * - `'disable'`: never bind (plain SCRAM only);
- * - `'prefer'`: bind when the connection can, else go without;
- * - `'require'`: bind or fail.
- */
-export type ChannelBindingPolicy = 'disable' | 'prefer' | 'require';
 
 /** Options shared by the providers and helpers of this module. */
 export interface TlsChannelBindingOptions {
@@ -60,7 +49,6 @@ export interface TlsChannelBindingOptions {
 export const TLS_EXPORTER_LABEL = 'EXPORTER-Channel-Binding';
 /** The RFC 9266 exporter output length, in bytes. */
 export const TLS_EXPORTER_LENGTH = 32;
-
 
 interface TlsSocketInternals {
   _tlsOptions?: { isServer?: unknown };
@@ -90,129 +78,144 @@ function versionOf(socket: TLSSocket): string {
   return version;
 }
 
-function isTls13(socket: TLSSocket): boolean {
-  return versionOf(socket) === 'TLSv1.3';
-}
-
 function bytesOf(buf: Buffer): Uint8Array {
   return new Uint8Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
 }
 
-/**
- * `tls-unique` (RFC 5929 §3): the first Finished message of the most recent
- * handshake. In a full handshake the client sends it first; in an
- * abbreviated (resumed) one the server does, so each end picks its own or
- * its peer's Finished accordingly.
- */
-export class TlsUniqueBinding implements ChannelBindingProvider {
-  /** Always `'tls-unique'`. */
-  readonly cbName = 'tls-unique';
-  readonly #socket: TLSSocket;
-  readonly #role: TlsRole;
-
-  /**
-   * Give the `tls-unique` binding data of `socket`.
-   *
-   * @param socket - the connected TLS socket the exchange runs over
-   * @param options - see {@link TlsChannelBindingOptions}
-   */
-  constructor(socket: TLSSocket, options: TlsChannelBindingOptions = {}) {
-    this.#socket = socket;
-    this.#role = options.role ?? tlsRoleOf(socket);
-  }
-
-  /**
-   * The Finished message bytes.
-   *
-   * @throws {@link ChannelBindingError} on TLS 1.3 (RFC 9266 §3: tls-unique
-   *   is undefined there) or before the handshake completed
-   */
-  extractCbData(): Uint8Array {
-    if (isTls13(this.#socket)) throw new ChannelBindingError('tls-unique is not defined for TLS 1.3 (RFC 9266); use tls-exporter');
-    const clientFirst = !this.#socket.isSessionReused();
-    const ownFirst = (this.#role === 'client') === clientFirst;
-    const finished = ownFirst ? this.#socket.getFinished() : this.#socket.getPeerFinished();
+/** Where each type's bytes come from; each throws {@link ChannelBindingError} when the connection cannot give them. */
+const EXTRACT: Readonly<Record<ChannelBindingType, (socket: TLSSocket, role: TlsRole, options: TlsChannelBindingOptions) => Uint8Array>> = {
+  // RFC 5929 §3: in a full handshake the client sends the first Finished, in
+  // an abbreviated (resumed) one the server does.
+  'tls-unique': (socket, role) => {
+    if (versionOf(socket) === 'TLSv1.3') throw new ChannelBindingError('tls-unique is not defined for TLS 1.3 (RFC 9266); use tls-exporter');
+    const ownFirst = (role === 'client') === !socket.isSessionReused();
+    const finished = ownFirst ? socket.getFinished() : socket.getPeerFinished();
     if (!finished || finished.length === 0) throw new ChannelBindingError('no TLS Finished message available');
     return bytesOf(finished);
-  }
-}
-
-/**
- * `tls-exporter` (RFC 9266): `TLS-Exporter("EXPORTER-Channel-Binding", "", 32)`.
- * The context is passed as a zero-length buffer (RFC 9266 §2: "a
- * zero-length context"); on TLS 1.3 that equals an absent context
- * (RFC 8446 §7.5), on TLS 1.2 it does not, and saslkit follows the RFC text.
- */
-export class TlsExporterBinding implements ChannelBindingProvider {
-  /** Always `'tls-exporter'`. */
-  readonly cbName = 'tls-exporter';
-  readonly #socket: TLSSocket;
-  readonly #allowTls12: boolean;
-
-  /**
-   * Give the `tls-exporter` binding data of `socket`.
-   *
-   * @param socket - the connected TLS socket the exchange runs over
-   * @param options - see {@link TlsChannelBindingOptions}
-   */
-  constructor(socket: TLSSocket, options: TlsChannelBindingOptions = {}) {
-    this.#socket = socket;
-    this.#allowTls12 = options.allowExporterOnTls12 ?? false;
-  }
-
-  /**
-   * The 32 exporter bytes.
-   *
-   * @throws {@link ChannelBindingError} below TLS 1.3 unless
-   *   `allowExporterOnTls12` was set, and below TLS 1.2 always
-   */
-  extractCbData(): Uint8Array {
-    const version = versionOf(this.#socket);
-    if (version !== 'TLSv1.3' && !(version === 'TLSv1.2' && this.#allowTls12)) {
+  },
+  // RFC 9266 §2: "a zero-length context", passed as an empty buffer; on TLS 1.3
+  // that equals an absent context (RFC 8446 §7.5), on TLS 1.2 it does not.
+  'tls-exporter': (socket, _role, options) => {
+    const version = versionOf(socket);
+    if (version !== 'TLSv1.3' && !(version === 'TLSv1.2' && options.allowExporterOnTls12 === true)) {
       throw new ChannelBindingError(`tls-exporter is not offered on ${version} (RFC 9266 requires TLS 1.3, or TLS 1.2 with the extended master secret)`);
     }
     try {
-      return bytesOf(this.#socket.exportKeyingMaterial(TLS_EXPORTER_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0)));
+      return bytesOf(socket.exportKeyingMaterial(TLS_EXPORTER_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0)));
     } catch {
       throw new ChannelBindingError('the TLS exporter failed');
     }
+  },
+  // RFC 5929 §4.1: the client hashes the certificate its peer presented, the server its own.
+  'tls-server-end-point': (socket, role) => {
+    versionOf(socket);
+    const der = role === 'client' ? peerCertificateDer(socket) : ownCertificateDer(socket);
+    if (!der) throw new ChannelBindingError('no server certificate on this connection');
+    return serverEndPointHash(der);
+  },
+};
+
+/**
+ * The channel-binding provider of one type on a TLS socket; its data is
+ * computed on demand, each time {@link extractCbData} is called. Made by
+ * {@link tlsChannelBinding}, or by the per-type classes below.
+ */
+export class TlsChannelBinding implements ChannelBindingProvider {
+  /** The channel-binding type, as sent in the GS2 header. */
+  readonly cbName: ChannelBindingType;
+  readonly #socket: TLSSocket;
+  readonly #role: TlsRole;
+  readonly #options: TlsChannelBindingOptions;
+
+  /**
+   * Give the binding data of `type` for `socket`.
+   *
+   * @param socket - the connected TLS socket the exchange runs over
+   * @param type - the channel-binding type
+   * @param options - see {@link TlsChannelBindingOptions}
+   * @throws {@link ChannelBindingError} for a type saslkit does not know
+   */
+  constructor(socket: TLSSocket, type: ChannelBindingType, options: TlsChannelBindingOptions = {}) {
+    if (!Object.prototype.hasOwnProperty.call(EXTRACT, type)) {
+      throw new ChannelBindingError(`unknown channel-binding type ${JSON.stringify(String(type)).slice(0, 40)}`);
+    }
+    this.cbName = type;
+    this.#socket = socket;
+    this.#role = options.role ?? tlsRoleOf(socket);
+    this.#options = options;
+  }
+
+  /**
+   * The binding data.
+   *
+   * @throws {@link ChannelBindingError} before the handshake completed, and
+   *   when the connection cannot give this type: `tls-unique` on TLS 1.3
+   *   (RFC 9266 §3); `tls-exporter` below TLS 1.3 unless
+   *   `allowExporterOnTls12` was set (below TLS 1.2 always);
+   *   `tls-server-end-point` without a server certificate or with one whose
+   *   signature algorithm has no RFC 5929 hash (e.g. Ed25519)
+   */
+  extractCbData(): Uint8Array {
+    return EXTRACT[this.cbName](this.#socket, this.#role, this.#options);
   }
 }
 
 /**
- * `tls-server-end-point` (RFC 5929 §4.1): the hash of the server's
- * certificate (DER), with the hash function of the certificate's signature
- * algorithm, MD5 and SHA-1 replaced by SHA-256. The client hashes the
- * certificate its peer presented, the server its own.
+ * The provider for one channel-binding type on `socket`: the one factory
+ * for TLS channel binding.
+ *
+ * @param socket - the connected TLS socket
+ * @param type - the binding type
+ * @param options - see {@link TlsChannelBindingOptions}
+ * @returns a provider (its data is computed on demand)
+ * @throws {@link ChannelBindingError} for a type saslkit does not know
  */
-export class TlsServerEndPointBinding implements ChannelBindingProvider {
-  /** Always `'tls-server-end-point'`. */
-  readonly cbName = 'tls-server-end-point';
-  readonly #socket: TLSSocket;
-  readonly #role: TlsRole;
+export function tlsChannelBinding(socket: TLSSocket, type: ChannelBindingType, options: TlsChannelBindingOptions = {}): TlsChannelBinding {
+  return new TlsChannelBinding(socket, type, options);
+}
 
+/**
+ * The factory under its earlier name: see {@link tlsChannelBinding}.
+ *
+ * @param socket - the connected TLS socket
+ * @param type - the binding type
+ * @param options - see {@link TlsChannelBindingOptions}
+ * @returns a provider (its data is computed on demand)
+ */
+export function channelBindingProvider(socket: TLSSocket, type: ChannelBindingType, options: TlsChannelBindingOptions = {}): ChannelBindingProvider {
+  return new TlsChannelBinding(socket, type, options);
+}
+
+/** `tls-unique` (RFC 5929 §3) of a socket: `tlsChannelBinding(socket, 'tls-unique', options)`. */
+export class TlsUniqueBinding extends TlsChannelBinding {
   /**
-   * Give the `tls-server-end-point` binding data of `socket`.
-   *
    * @param socket - the connected TLS socket the exchange runs over
    * @param options - see {@link TlsChannelBindingOptions}
    */
   constructor(socket: TLSSocket, options: TlsChannelBindingOptions = {}) {
-    this.#socket = socket;
-    this.#role = options.role ?? tlsRoleOf(socket);
+    super(socket, 'tls-unique', options);
   }
+}
 
+/** `tls-exporter` (RFC 9266) of a socket: `tlsChannelBinding(socket, 'tls-exporter', options)`. */
+export class TlsExporterBinding extends TlsChannelBinding {
   /**
-   * The certificate hash.
-   *
-   * @throws {@link ChannelBindingError} when there is no server certificate
-   *   or its signature algorithm has no RFC 5929 hash (e.g. Ed25519)
+   * @param socket - the connected TLS socket the exchange runs over
+   * @param options - see {@link TlsChannelBindingOptions}
    */
-  extractCbData(): Uint8Array {
-    versionOf(this.#socket);
-    const der = this.#role === 'client' ? peerCertificateDer(this.#socket) : ownCertificateDer(this.#socket);
-    if (!der) throw new ChannelBindingError('no server certificate on this connection');
-    return serverEndPointHash(der);
+  constructor(socket: TLSSocket, options: TlsChannelBindingOptions = {}) {
+    super(socket, 'tls-exporter', options);
+  }
+}
+
+/** `tls-server-end-point` (RFC 5929 §4.1) of a socket: `tlsChannelBinding(socket, 'tls-server-end-point', options)`. */
+export class TlsServerEndPointBinding extends TlsChannelBinding {
+  /**
+   * @param socket - the connected TLS socket the exchange runs over
+   * @param options - see {@link TlsChannelBindingOptions}
+   */
+  constructor(socket: TLSSocket, options: TlsChannelBindingOptions = {}) {
+    super(socket, 'tls-server-end-point', options);
   }
 }
 
@@ -234,175 +237,4 @@ function ownCertificateDer(socket: TLSSocket): Uint8Array | undefined {
 
 function rawOf(cert: X509Certificate | undefined): Uint8Array | undefined {
   return cert ? cert.raw : undefined;
-}
-
-/**
- * The channel-binding types `socket` can give now: for a server, those it
- * can verify (to decide whether to offer -PLUS and, where the protocol can
- * say so, which types to advertise, e.g. XEP-0440). Order: strongest first
- * (tls-exporter, tls-unique, tls-server-end-point).
- *
- * @param socket - a TLS socket whose handshake is complete
- * @param options - see {@link TlsChannelBindingOptions}
- * @returns the available types; empty before the handshake
- */
-export function availableChannelBindings(socket: TLSSocket, options: TlsChannelBindingOptions = {}): ChannelBindingType[] {
-  const version = socket.getProtocol();
-  if (!version || version === 'unknown') return [];
-  const types: ChannelBindingType[] = [];
-  if (version === 'TLSv1.3' || (version === 'TLSv1.2' && options.allowExporterOnTls12)) types.push('tls-exporter');
-  if (version !== 'TLSv1.3') types.push('tls-unique');
-  try {
-    new TlsServerEndPointBinding(socket, options).extractCbData();
-    types.push('tls-server-end-point');
-  } catch {
-    // no certificate, or one RFC 5929 gives no hash for
-  }
-  return types;
-}
-
-/**
- * The provider for one channel-binding type on `socket`.
- *
- * @param socket - the connected TLS socket
- * @param type - the binding type
- * @param options - see {@link TlsChannelBindingOptions}
- * @returns a provider (its data is computed on demand)
- */
-export function channelBindingProvider(socket: TLSSocket, type: ChannelBindingType, options: TlsChannelBindingOptions = {}): ChannelBindingProvider {
-  switch (type) {
-    case 'tls-unique':
-      return new TlsUniqueBinding(socket, options);
-    case 'tls-exporter':
-      return new TlsExporterBinding(socket, options);
-    case 'tls-server-end-point':
-      return new TlsServerEndPointBinding(socket, options);
-    default:
-      throw new ChannelBindingError(`unknown channel-binding type ${JSON.stringify(String(type)).slice(0, 40)}`);
-  }
-}
-
-/**
- * Every available channel-binding type of `socket` as server-side providers,
- * strongest first: the shape of `ServerConnection.channelBindings` in
- * `saslkit/server`, so that SCRAM-PLUS can verify whichever type the client
- * chose.
- *
- * @param socket - a TLS socket whose handshake is complete (server side)
- * @param options - see {@link TlsChannelBindingOptions}; `role` defaults to `'server'`
- * @returns the providers; empty before the handshake
- */
-export function serverChannelBindings(socket: TLSSocket, options: TlsChannelBindingOptions = {}): ChannelBindingProvider[] {
-  const withRole = { ...options, role: options.role ?? ('server' as const) };
-  return availableChannelBindings(socket, withRole).map((type) => channelBindingProvider(socket, type, withRole));
-}
-
-/**
- * The `ServerConnection` (see `saslkit/server`) of a server-side socket:
- * secure and with its channel bindings when it is a TLS socket whose
- * handshake is complete, else insecure without bindings.
- *
- * @param socket - the accepted socket (plain, or TLS after the handshake)
- * @param options - see {@link TlsChannelBindingOptions}
- * @returns what to pass to `SASLServer.advertise` and `SASLServer.start`
- */
-export function serverConnectionOf(socket: Socket, options: TlsChannelBindingOptions = {}): ServerConnection {
-  const identity = connectionIdentityOf(socket);
-  if ((socket as TLSSocket).encrypted !== true) return { secure: false, channelBindings: [], ...identity };
-  return { secure: true, channelBindings: serverChannelBindings(socket as TLSSocket, options), ...identity };
-}
-
-/** The identity fields of a {@link ServerConnection}. */
-export type ConnectionIdentity = Pick<
-  ServerConnection,
-  'peerAddress' | 'peerPort' | 'localAddress' | 'localPort' | 'tlsVersion' | 'clientCertificateIdentity'
->;
-
-/**
- * Who is on the other end of a server-side socket, and how: the peer's and
- * the local address and port, the TLS version (`null` without TLS), and the
- * identity of a client certificate the TLS layer verified (its subject CN,
- * see {@link clientCertificateIdentity}; `null` when there is none). Fields
- * the socket cannot tell (a closed socket, a pipe) are left out.
- * {@link serverConnectionOf} includes them, so every SASL server hook
- * (`authorize`, `onExchangeEnd`, the throttle) sees them.
- *
- * @param socket - the accepted socket (plain, or TLS after the handshake)
- * @returns the identity fields
- */
-export function connectionIdentityOf(socket: Socket): ConnectionIdentity {
-  const tlsSocket = (socket as TLSSocket).encrypted === true ? (socket as TLSSocket) : null;
-  // After STARTTLS the TLS socket wraps the accepted one; either may know the addresses.
-  const parent = (socket as unknown as { _parent?: unknown })._parent;
-  const raw = parent && typeof parent === 'object' && 'remoteAddress' in parent ? (parent as Socket) : null;
-  const pick = <K extends 'remoteAddress' | 'remotePort' | 'localAddress' | 'localPort'>(key: K): Socket[K] => socket[key] ?? raw?.[key];
-  const version = tlsSocket?.getProtocol();
-  return {
-    ...definedString('peerAddress', pick('remoteAddress')),
-    ...definedPort('peerPort', pick('remotePort')),
-    ...definedString('localAddress', pick('localAddress')),
-    ...definedPort('localPort', pick('localPort')),
-    tlsVersion: tlsSocket ? (typeof version === 'string' && version !== 'unknown' ? version : null) : null,
-    clientCertificateIdentity: tlsSocket ? clientCertificateIdentity(tlsSocket) : null,
-  };
-}
-
-function definedString<K extends string>(key: K, value: unknown): { [P in K]?: string } {
-  return (typeof value === 'string' && value !== '' ? { [key]: value } : {}) as { [P in K]?: string };
-}
-
-function definedPort<K extends string>(key: K, value: unknown): { [P in K]?: number } {
-  return (Number.isSafeInteger(value) && (value as number) > 0 && (value as number) < 65536 ? { [key]: value } : {}) as { [P in K]?: number };
-}
-
-/** Options of {@link channelBindingFor}. */
-export interface ChannelBindingForOptions extends TlsChannelBindingOptions {
-  /** The type to use. Default: `tls-exporter` on TLS 1.3, `tls-unique` below. */
-  readonly type?: ChannelBindingType;
-  /** See {@link ChannelBindingPolicy}. Default `'prefer'`. */
-  readonly policy?: ChannelBindingPolicy;
-}
-
-/**
- * The provider a client should give `SCRAMPLUS`, following a policy.
- *
- * @param socket - the client's TLS socket, or a plaintext socket / `null`
- *   when the connection is not encrypted
- * @param options - type, policy and role; see {@link ChannelBindingForOptions}
- * @returns a provider, or `null` when the policy allows going without
- *   (`'disable'`, or `'prefer'` and nothing suitable is available)
- * @throws {@link ChannelBindingError} under `'require'` when the requested
- *   (or default) type is not available on this connection
- */
-export function channelBindingFor(socket: TLSSocket | Socket | null, options: ChannelBindingForOptions = {}): ChannelBindingProvider | null {
-  const policy = options.policy ?? 'prefer';
-  if (policy === 'disable') return null;
-  const unavailable = (why: string): null => {
-    if (policy === 'require') throw new ChannelBindingError(why);
-    return null;
-  };
-  if (socket === null || (socket as { encrypted?: unknown }).encrypted !== true) return unavailable('the connection is not TLS');
-  const tlsSocket = socket as TLSSocket;
-  const available = availableChannelBindings(tlsSocket, options);
-  const type = options.type ?? defaultChannelBindingType(tlsSocket, options);
-  if (type === null) return unavailable('the TLS handshake is not complete');
-  if (!available.includes(type)) return unavailable(`${type} is not available on ${tlsSocket.getProtocol() ?? 'this connection'}`);
-  return channelBindingProvider(tlsSocket, type, options);
-}
-
-/**
- * The default type for a connection: `tls-exporter` on TLS 1.3 (RFC 9266),
- * `tls-unique` on TLS 1.2 and below (RFC 5929), which is what SCRAM-PLUS
- * peers expect by default.
- *
- * @param socket - a TLS socket
- * @param options - `allowExporterOnTls12` makes TLS 1.2 default to tls-exporter
- * @returns the type, or `null` before the handshake completed
- */
-export function defaultChannelBindingType(socket: TLSSocket, options: TlsChannelBindingOptions = {}): ChannelBindingType | null {
-  const version = socket.getProtocol();
-  if (!version || version === 'unknown') return null;
-  if (version === 'TLSv1.3') return 'tls-exporter';
-  if (version === 'TLSv1.2' && options.allowExporterOnTls12) return 'tls-exporter';
-  return 'tls-unique';
 }

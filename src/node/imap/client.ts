@@ -15,7 +15,7 @@ import type { ImapCapabilities } from '../../protocols/imap/capabilities.js';
 import { ImapByeError, ImapClientChannel, type ImapClientChannelOptions, type ImapGreeting } from '../../protocols/imap/channel.js';
 import { ImapSASLInterface, type ImapSASLInterfaceOptions } from '../../protocols/imap/client.js';
 import { ImapProtocolError, quoteImapText } from '../../protocols/imap/response.js';
-import { channelBindingFor, type ChannelBindingForOptions } from '../../channel-binding/tls/providers.js';
+import { channelBindingFor, type ChannelBindingForOptions } from '../../channel-binding/tls/policy.js';
 import { connectLineTransport, tlsOptionsFor, type ConnectOptions } from '../transport/connect.js';
 import type { SocketLineTransport } from '../transport/socket-line-transport.js';
 

@@ -10,7 +10,8 @@ import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { SASLError } from '../../core/errors.js';
 import type { ServerConnection } from '../../server/mechanism.js';
-import { serverConnectionOf, type TlsChannelBindingOptions } from '../../channel-binding/tls/providers.js';
+import type { TlsChannelBindingOptions } from '../../channel-binding/tls/providers.js';
+import { serverConnectionOf } from './connection.js';
 import type { ServerStartTLSOptions } from '../tls/upgrade.js';
 import type { clientCertificateIdentity } from '../tls/client-certificate.js';
 

@@ -20,7 +20,7 @@ import type { XmlElement } from '../../protocols/xmpp/element.js';
 import { XmppStreamError } from '../../protocols/xmpp/errors.js';
 import { readChannelBindingTypes, readMechanisms, readStartTLS } from '../../protocols/xmpp/features.js';
 import type { StreamHeader } from '../../protocols/xmpp/parser.js';
-import { availableChannelBindings, channelBindingProvider, ChannelBindingError, type ChannelBindingPolicy, type TlsChannelBindingOptions } from '../../channel-binding/tls/providers.js';
+import { availableChannelBindings, tlsChannelBinding, ChannelBindingError, type ChannelBindingPolicy, type TlsChannelBindingOptions } from '../../channel-binding/tls/index.js';
 import { openSocket } from '../transport/connect.js';
 import { SocketXmppTransport, type SocketXmppTransportOptions } from './socket-transport.js';
 
@@ -114,7 +114,7 @@ export class XmppClientConnection {
     const available = socket ? availableChannelBindings(socket, tlsOptions) : [];
     const advertised = options.type !== undefined ? [options.type] : readChannelBindingTypes(this.#features);
     const chosen = pickChannelBindingType(advertised, available);
-    if (socket && chosen) return channelBindingProvider(socket, chosen, tlsOptions);
+    if (socket && chosen) return tlsChannelBinding(socket, chosen, tlsOptions);
     if (policy === 'require') throw new ChannelBindingError(socket ? 'no channel-binding type both sides support' : 'the connection is not TLS');
     return null;
   }
