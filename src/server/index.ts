@@ -54,18 +54,31 @@ export { LoopbackInterface, type LoopbackOptions } from './loopback.js';
 export { MemoryCredentialStore, type AddUserOptions, type CredentialStore } from './credentials/store.js';
 export {
   DEFAULT_SALT_LENGTH,
-  checkScramCredential,
+  checkScramVerifier,
   defaultIterationCount,
-  deriveScramCredentials,
+  deriveScramVerifier,
   dummyVerifier,
   profileOf,
-  unknownUserCredential,
+  unknownUserScramVerifier,
   verifyScramPassword,
   type DeriveScramOptions,
-  type ScramCredential,
+  type ScramVerifier,
   type VerifierProfile,
+  // Deprecated earlier names ("credential" for what is a verifier):
+  checkScramCredential,
+  deriveScramCredentials,
+  unknownUserCredential,
+  type ScramCredential,
 } from './credentials/scram.js';
-export { formatScramCredential, parseScramCredential, type ScramCredentialFormat } from './credentials/formats.js';
+export {
+  formatScramVerifier,
+  parseScramVerifier,
+  type ScramVerifierFormat,
+  // Deprecated earlier names:
+  formatScramCredential,
+  parseScramCredential,
+  type ScramCredentialFormat,
+} from './credentials/formats.js';
 export { iterationCountWarning } from '../scram/iterations.js';
 
 export { PLAINServer, decodePlainMessage, type PlainMessage } from '../../mechanisms/plain-server.js';

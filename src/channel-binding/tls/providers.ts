@@ -189,6 +189,8 @@ export function channelBindingProvider(socket: TLSSocket, type: ChannelBindingTy
 /** `tls-unique` (RFC 5929 §3) of a socket: `tlsChannelBinding(socket, 'tls-unique', options)`. */
 export class TlsUniqueBinding extends TlsChannelBinding {
   /**
+   * Give the `tls-unique` binding data of `socket`.
+   *
    * @param socket - the connected TLS socket the exchange runs over
    * @param options - see {@link TlsChannelBindingOptions}
    */
@@ -200,6 +202,8 @@ export class TlsUniqueBinding extends TlsChannelBinding {
 /** `tls-exporter` (RFC 9266) of a socket: `tlsChannelBinding(socket, 'tls-exporter', options)`. */
 export class TlsExporterBinding extends TlsChannelBinding {
   /**
+   * Give the `tls-exporter` binding data of `socket`.
+   *
    * @param socket - the connected TLS socket the exchange runs over
    * @param options - see {@link TlsChannelBindingOptions}
    */
@@ -211,6 +215,8 @@ export class TlsExporterBinding extends TlsChannelBinding {
 /** `tls-server-end-point` (RFC 5929 §4.1) of a socket: `tlsChannelBinding(socket, 'tls-server-end-point', options)`. */
 export class TlsServerEndPointBinding extends TlsChannelBinding {
   /**
+   * Give the `tls-server-end-point` binding data of `socket`.
+   *
    * @param socket - the connected TLS socket the exchange runs over
    * @param options - see {@link TlsChannelBindingOptions}
    */
