@@ -2,15 +2,13 @@
  * A small SMTP AUTH server for Node, for tests, docs and trying clients out:
  * {@link SmtpServerSession} on every connection of a `net` (STARTTLS) or
  * `tls` (implicit TLS) listener, with the TLS channel bindings of
- * `./channel-binding.js` handed to the SASL server so SCRAM-PLUS works.
+ * `saslkit/node`'s TLS channel binding handed to the SASL server so SCRAM-PLUS works.
  *
  * @module
  */
 import { SmtpServerSession, type SmtpServerSessionOptions } from '../../protocols/smtp/server.js';
-import { startSessionServer, type RunningServer, type SessionServerOptions } from '../server/session-server.js';
-import { SocketLineTransport } from '../transport/socket-line-transport.js';
-import { LineBuffer } from '../transport/line-buffer.js';
-import { loginLimits } from '../../protocols/login-limits.js';
+import { startLineServer } from '../server/line-server.js';
+import type { RunningServer, SessionServerOptions } from '../server/session-server.js';
 
 /** Options of {@link startSmtpServer}. */
 export interface NodeSmtpServerOptions extends Omit<SmtpServerSessionOptions, 'connection' | 'startTLS'>, SessionServerOptions {
@@ -43,26 +41,13 @@ export type RunningSmtpServer = RunningServer;
  * @returns the running server once it listens
  */
 export function startSmtpServer(options: NodeSmtpServerOptions): Promise<RunningSmtpServer> {
-  const transportOptions = {
-    readTimeoutMs: options.readTimeoutMs ?? 60_000,
-    writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
-    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
-    maxLineLength: (options.maxLineLength ?? 16_384) + 2,
-  };
-  try {
-    // Bad bounds are the caller's error now, not a silent refusal per connection.
-    loginLimits(options);
-    new LineBuffer(transportOptions, () => {});
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  return startSessionServer(options, '421 4.7.0 Too many connections\r\n', ({ socket, connection, startTLSOptions, connectionOf }) => {
-    const transport = new SocketLineTransport(socket, transportOptions);
-    const session = new SmtpServerSession(transport, {
-      ...options,
-      connection,
-      startTLS: startTLSOptions ? async () => connectionOf(await transport.startTLS(startTLSOptions)) : undefined,
-    });
-    return { run: () => session.run(), shutdown: () => session.shutdown() };
+  return startLineServer(options, {
+    refusal: '421 4.7.0 Too many connections\r\n',
+    // A little above the session's own limit, so the session sees an over-long line and answers it itself.
+    lineAllowance: 2,
+    session(transport, connection, startTLS) {
+      const session = new SmtpServerSession(transport, { ...options, connection, startTLS });
+      return { run: () => session.run(), shutdown: () => session.shutdown() };
+    },
   });
 }
