@@ -1,8 +1,8 @@
 /**
  * A small IMAP authentication server for Node, for tests, docs and trying
  * clients out: {@link ImapServerSession} on every connection of a `net`
- * (STARTTLS) or `tls` (implicit TLS) listener, with the TLS channel bindings
- * of `saslkit/node`'s TLS channel binding handed to the SASL server so SCRAM-PLUS works.
+ * (STARTTLS) or `tls` (implicit TLS) listener, with the connection's TLS channel
+ * bindings (`src/channel-binding/tls/`) handed to the SASL server so SCRAM-PLUS works.
  *
  * @module
  */
