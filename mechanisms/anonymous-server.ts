@@ -8,7 +8,8 @@
  * @module
  */
 import { utf8Decode } from '../src/core/bytes.js';
-import { singleMessageSession, type ServerMechanism, type ServerMechanismSession } from '../src/server/mechanism.js';
+import { DescribedServerMechanism, SERVER_DESCRIPTORS } from '../src/server/descriptors.js';
+import { success, type ServerMechanismSession } from '../src/server/mechanism.js';
 import { checkTraceToken } from './anonymous.js';
 
 // ---------------------------------------------------------------------------
@@ -20,21 +21,20 @@ import { checkTraceToken } from './anonymous.js';
  * {@link checkTraceToken}. The outcome has `authcid` and `authzid` `null`
  * and the token in `claims.traceToken`: log it, never trust it.
  */
-export class ANONYMOUSServer implements ServerMechanism {
-  /** `'ANONYMOUS'`. */
-  readonly name = 'ANONYMOUS';
-  /** 0: the weakest, advertised last. */
-  readonly strength = 0;
-  /** False: no password. */
-  readonly plaintext = false;
-  /** False. */
-  readonly channelBinding = false;
+export class ANONYMOUSServer extends DescribedServerMechanism {
+  /** The ANONYMOUS server mechanism (no options). */
+  constructor() {
+    super(SERVER_DESCRIPTORS.ANONYMOUS);
+  }
+
 
   /** Begin one exchange. */
   start(): ServerMechanismSession {
-    return singleMessageSession('ANONYMOUS', 'the trace token', (response) => {
-      const traceToken = checkTraceToken(utf8Decode(response));
-      return { kind: 'done', data: null, identity: { authcid: null, authzid: null, channelBinding: null, claims: { traceToken } } };
-    });
+    return {
+      async next(response) {
+        const traceToken = checkTraceToken(utf8Decode(response));
+        return success({ authcid: null, authzid: null, channelBinding: null, claims: { traceToken } });
+      },
+    };
   }
 }

@@ -13,17 +13,10 @@ import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { SASLError } from '../src/core/errors.js';
 import { timingSafeEqual } from '../src/crypto/constant-time.js';
 import { randomBytes } from '../src/crypto/random.js';
-import {
-  challenge,
-  failure,
-  type MechanismStep,
-  type ServerMechanism,
-  type ServerMechanismContext,
-  type ServerMechanismSession,
-} from '../src/server/mechanism.js';
+import { DescribedServerMechanism, SERVER_DESCRIPTORS } from '../src/server/descriptors.js';
+import { challenge, failure, success, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
 import { toHex } from './cram-md5.js';
 
-// Server side
 
 /** Options of {@link CRAMMD5Server}. */
 export interface CRAMMD5ServerOptions {
@@ -44,15 +37,7 @@ export interface CRAMMD5ServerOptions {
  * Offered on insecure connections (the password does not cross the wire),
  * ranked below SCRAM.
  */
-export class CRAMMD5Server implements ServerMechanism {
-  /** `'CRAM-MD5'`. */
-  readonly name = 'CRAM-MD5';
-  /** 8: above ANONYMOUS, below PLAIN and every SCRAM. */
-  readonly strength = 8;
-  /** False: the password does not cross the wire. */
-  readonly plaintext = false;
-  /** False. */
-  readonly channelBinding = false;
+export class CRAMMD5Server extends DescribedServerMechanism {
   readonly #options: CRAMMD5ServerOptions;
 
   /**
@@ -67,6 +52,7 @@ export class CRAMMD5Server implements ServerMechanism {
     if (options.hostname !== undefined && !/^[A-Za-z0-9.-]{1,253}$/.test(options.hostname)) {
       throw new SASLError(null, 'invalid argument', 'CRAMMD5Server: invalid hostname');
     }
+    super(SERVER_DESCRIPTORS['CRAM-MD5']);
     this.#options = options;
   }
 
@@ -77,16 +63,11 @@ export class CRAMMD5Server implements ServerMechanism {
    */
   start(_context: ServerMechanismContext): ServerMechanismSession {
     const options = this.#options;
-    let challengeBytes: Uint8Array | null = null;
+    // The framework sends this before any client message (and refuses an initial response).
+    const challengeBytes = utf8Encode(`<${toHex(randomBytes(8))}.${Date.now()}@${options.hostname ?? 'localhost'}>`);
     return {
-      async next(response: Uint8Array | null): Promise<MechanismStep> {
-        if (challengeBytes === null) {
-          if (response !== null) return failure('malformed-request', 'CRAM-MD5: the server speaks first; no initial response allowed');
-          const random = toHex(randomBytes(8));
-          challengeBytes = utf8Encode(`<${random}.${Date.now()}@${options.hostname ?? 'localhost'}>`);
-          return challenge(challengeBytes);
-        }
-        if (response === null) return failure('malformed-request', 'CRAM-MD5: expected a response');
+      begin: () => challenge(challengeBytes),
+      async next(response) {
         const text = utf8Decode(response);
         const space = text.lastIndexOf(' ');
         const username = text.slice(0, space);
@@ -101,7 +82,7 @@ export class CRAMMD5Server implements ServerMechanism {
         if (typeof secret !== 'string' || !timingSafeEqual(utf8Encode(digest), expected)) {
           return { ...failure('not-authorized', 'CRAM-MD5: invalid credentials'), authcid: username };
         }
-        return { kind: 'done', data: null, identity: { authcid: username, authzid: null, channelBinding: null } };
+        return success({ authcid: username, authzid: null, channelBinding: null });
       },
     };
   }

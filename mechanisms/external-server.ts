@@ -9,16 +9,8 @@
  * @module
  */
 import { utf8Decode } from '../src/core/bytes.js';
-import {
-  failure,
-  singleMessageSession,
-  type ServerConnection,
-  type ServerMechanism,
-  type ServerMechanismContext,
-  type ServerMechanismSession,
-} from '../src/server/mechanism.js';
-
-// Server side
+import { DescribedServerMechanism, SERVER_DESCRIPTORS } from '../src/server/descriptors.js';
+import { failure, success, type ServerConnection, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
 
 /**
  * EXTERNAL (RFC 4422 Appendix A), server side. Offered only on connections
@@ -27,23 +19,10 @@ import {
  * the authcid. The client's message is the authzid it asks for (empty for
  * none), checked by the server's authorizer like any other.
  */
-export class EXTERNALServer implements ServerMechanism {
-  /** `'EXTERNAL'`. */
-  readonly name = 'EXTERNAL';
-  /** 300: the external credential (e.g. a client certificate) outranks any password. */
-  readonly strength = 300;
-  /** False: no password crosses the wire. */
-  readonly plaintext = false;
-  /** False. */
-  readonly channelBinding = false;
-
-  /**
-   * Offered only when the connection carries an external identity.
-   *
-   * @param connection - the connection being advertised to
-   */
-  availableOn(connection: ServerConnection): boolean {
-    return typeof connection.externalIdentity === 'string' && connection.externalIdentity.length > 0;
+export class EXTERNALServer extends DescribedServerMechanism {
+  /** The EXTERNAL server mechanism (no options). */
+  constructor() {
+    super(SERVER_DESCRIPTORS.EXTERNAL);
   }
 
   /**
@@ -52,14 +31,16 @@ export class EXTERNALServer implements ServerMechanism {
    * @param context - the connection (its external identity) and server facts
    */
   start(context: ServerMechanismContext): ServerMechanismSession {
-    return singleMessageSession('EXTERNAL', 'the authorization identity', (response) => {
-      const identity = context.connection.externalIdentity;
-      if (typeof identity !== 'string' || identity.length === 0) {
-        return failure('not-authorized', 'EXTERNAL: no external credentials on this connection');
-      }
-      const authzid = utf8Decode(response);
-      if (authzid.includes('\0')) return failure('malformed-request', 'EXTERNAL: the authorization identity contains NUL');
-      return { kind: 'done', data: null, identity: { authcid: identity, authzid: authzid === '' ? null : authzid, channelBinding: null } };
-    });
+    return {
+      async next(response) {
+        const identity = context.connection.externalIdentity;
+        if (typeof identity !== 'string' || identity.length === 0) {
+          return failure('not-authorized', 'EXTERNAL: no external credentials on this connection');
+        }
+        const authzid = utf8Decode(response);
+        if (authzid.includes('\0')) return failure('malformed-request', 'EXTERNAL: the authorization identity contains NUL');
+        return success({ authcid: identity, authzid: authzid === '' ? null : authzid, channelBinding: null });
+      },
+    };
   }
 }

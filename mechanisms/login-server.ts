@@ -10,14 +10,8 @@
 import { utf8Decode, utf8Encode } from '../src/core/bytes.js';
 import { SASLFailure } from '../src/core/errors.js';
 import { saslprep } from '../src/core/saslprep.js';
-import {
-  challenge,
-  failure,
-  type MechanismStep,
-  type ServerMechanism,
-  type ServerMechanismContext,
-  type ServerMechanismSession,
-} from '../src/server/mechanism.js';
+import { DescribedServerMechanism, SERVER_DESCRIPTORS } from '../src/server/descriptors.js';
+import { challenge, failure, success, type MechanismStep, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
 import { verifyPasswordWithStore } from '../src/server/credentials/verify.js';
 
 // Server side
@@ -33,24 +27,19 @@ const PASSWORD_PROMPT = utf8Encode('Password:');
  * PLAIN does, so SCRAM verifiers suffice. Sends the password in the clear:
  * offered only over secure connections unless allowed.
  */
-export class LOGINServer implements ServerMechanism {
-  /** `'LOGIN'`. */
-  readonly name = 'LOGIN';
-  /** 9: just below PLAIN, which does the same in fewer round trips. */
-  readonly strength = 9;
-  /** True: the password crosses the wire. */
-  readonly plaintext = true;
-  /** False. */
-  readonly channelBinding = false;
+export class LOGINServer extends DescribedServerMechanism {
+  /** The LOGIN server mechanism (no options). */
+  constructor() {
+    super(SERVER_DESCRIPTORS.LOGIN);
+  }
 
   /**
-   * Begin one exchange.
+   * Begin one exchange: the framework asks for `Username:` first unless the
+   * client sent the user name as its initial response.
    *
    * @param context - the connection, credentials and server facts
    */
   start(context: ServerMechanismContext): ServerMechanismSession {
-    let phase: 'start' | 'username' | 'password' | 'done' = 'start';
-    let username = '';
     const prepare = (bytes: Uint8Array, what: string): string => {
       const text = utf8Decode(bytes);
       if (text.includes('\0')) throw new SASLFailure('malformed-request', `LOGIN: the ${what} contains NUL`);
@@ -58,33 +47,19 @@ export class LOGINServer implements ServerMechanism {
       if (prepared.length === 0) throw new SASLFailure('malformed-request', `LOGIN: the ${what} is empty`);
       return prepared;
     };
+    // Each handler takes one client message and names the handler of the next.
+    const password = (username: string) => async (response: Uint8Array): Promise<MechanismStep> => {
+      const password = prepare(response, 'password');
+      if (!(await verifyPasswordWithStore(context, username, password))) return { ...failure('not-authorized', 'LOGIN: invalid credentials'), authcid: username };
+      return success({ authcid: username, authzid: null, channelBinding: null });
+    };
+    let next = async (response: Uint8Array): Promise<MechanismStep> => {
+      next = password(prepare(response, 'user name'));
+      return challenge(PASSWORD_PROMPT);
+    };
     return {
-      async next(response: Uint8Array | null): Promise<MechanismStep> {
-        switch (phase) {
-          case 'start':
-            if (response === null || response.length === 0) {
-              phase = 'username';
-              return challenge(USERNAME_PROMPT);
-            }
-            username = prepare(response, 'user name');
-            phase = 'password';
-            return challenge(PASSWORD_PROMPT);
-          case 'username':
-            if (response === null) return failure('malformed-request', 'LOGIN: expected the user name');
-            username = prepare(response, 'user name');
-            phase = 'password';
-            return challenge(PASSWORD_PROMPT);
-          case 'password': {
-            phase = 'done';
-            if (response === null) return failure('malformed-request', 'LOGIN: expected the password');
-            const password = prepare(response, 'password');
-            if (!(await verifyPasswordWithStore(context, username, password))) return { ...failure('not-authorized', 'LOGIN: invalid credentials'), authcid: username };
-            return { kind: 'done', data: null, identity: { authcid: username, authzid: null, channelBinding: null } };
-          }
-          default:
-            throw new SASLFailure('malformed-request', 'LOGIN: the exchange is over');
-        }
-      },
+      begin: () => challenge(USERNAME_PROMPT),
+      next: (response) => next(response),
     };
   }
 }

@@ -15,11 +15,11 @@ import {
   challenge,
   failure,
   type MechanismStep,
-  type ServerMechanism,
   type ServerMechanismContext,
   type ServerMechanismSession,
 } from '../src/server/mechanism.js';
 import { isIntegerIn } from '../src/core/checks.js';
+import { DescribedServerMechanism, SERVER_DESCRIPTORS } from '../src/server/descriptors.js';
 
 // Server side
 
@@ -110,7 +110,7 @@ export async function judge(
   const verdict = await validate(request);
   if (verdict?.valid === true && typeof verdict.authcid === 'string' && verdict.authcid.length > 0) {
     return {
-      kind: 'done',
+      kind: 'success',
       data: null,
       identity: { authcid: verdict.authcid, authzid, channelBinding: null, ...(verdict.claims ? { claims: verdict.claims } : {}) },
     };
@@ -123,10 +123,11 @@ export async function judge(
 }
 
 /**
- * The server flow OAUTHBEARER and XOAUTH2 share: an empty challenge when the
- * client sent no initial response; the client message is checked by
- * `onMessage`; a refused token gets its JSON error challenge, and the
- * client's acknowledgement (checked by `ackOk`) ends in `not-authorized`.
+ * The server flow OAUTHBEARER and XOAUTH2 share: the client message is
+ * checked by `onMessage`; a refused token gets its JSON error challenge,
+ * and the client's acknowledgement (checked by `ackOk`) ends in
+ * `not-authorized` (RFC 7628 §3.2.3). The framework sends the empty
+ * challenge when the client sent no initial response.
  *
  * @internal shared with XOAUTH2
  */
@@ -135,29 +136,15 @@ export function oauthServerSession(
   ackOk: (ack: Uint8Array) => boolean,
   onMessage: (message: Uint8Array) => Promise<MechanismStep | { refused: Uint8Array }>,
 ): ServerMechanismSession {
-  let phase: 'start' | 'wait' | 'refused' | 'done' = 'start';
-  return {
-    async next(response: Uint8Array | null): Promise<MechanismStep> {
-      if (phase === 'done') throw new SASLFailure('malformed-request', `${mechanism}: the exchange is over`);
-      if (phase === 'refused') {
-        phase = 'done';
-        if (response === null || !ackOk(response)) return failure('malformed-request', `${mechanism}: expected the acknowledgement of the error`);
-        return failure('not-authorized', `${mechanism}: the token was refused`);
-      }
-      if (response === null) {
-        if (phase === 'wait') return failure('malformed-request', `${mechanism}: expected the client message`);
-        phase = 'wait';
-        return challenge(new Uint8Array(0));
-      }
-      phase = 'done';
-      const step = await onMessage(response);
-      if ('refused' in step) {
-        phase = 'refused';
-        return challenge(step.refused);
-      }
-      return step;
-    },
+  const acknowledged = async (ack: Uint8Array): Promise<MechanismStep> =>
+    ackOk(ack) ? failure('not-authorized', `${mechanism}: the token was refused`) : failure('malformed-request', `${mechanism}: expected the acknowledgement of the error`);
+  let next = async (message: Uint8Array): Promise<MechanismStep> => {
+    const step = await onMessage(message);
+    if (!('refused' in step)) return step;
+    next = acknowledged;
+    return challenge(step.refused);
   };
+  return { next: (response) => next(response) };
 }
 
 /**
@@ -166,15 +153,7 @@ export function oauthServerSession(
  * challenge, and the exchange fails with `not-authorized` once the client
  * acknowledges it with `\x01`. The GS2 authzid becomes the outcome's authzid.
  */
-export class OAUTHBEARERServer implements ServerMechanism {
-  /** `'OAUTHBEARER'`. */
-  readonly name = 'OAUTHBEARER';
-  /** 50: above PLAIN and CRAM-MD5, below SCRAM. */
-  readonly strength = 50;
-  /** True: a bearer token is as good as a password to whoever sees it. */
-  readonly plaintext = true;
-  /** False: RFC 7628 defines no channel binding. */
-  readonly channelBinding = false;
+export class OAUTHBEARERServer extends DescribedServerMechanism {
   readonly #options: OAUTHBEARERServerOptions;
 
   /**
@@ -184,6 +163,7 @@ export class OAUTHBEARERServer implements ServerMechanism {
    */
   constructor(options: OAUTHBEARERServerOptions) {
     if (typeof options?.validateToken !== 'function') throw new SASLError(null, 'invalid argument', 'OAUTHBEARERServer needs validateToken');
+    super(SERVER_DESCRIPTORS.OAUTHBEARER);
     this.#options = options;
   }
 

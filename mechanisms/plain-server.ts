@@ -11,7 +11,8 @@
 import { SASLFailure } from '../src/core/errors.js';
 import { utf8Decode } from '../src/core/bytes.js';
 import { saslprep } from '../src/core/saslprep.js';
-import { failure, singleMessageSession, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
+import { DescribedServerMechanism, SERVER_DESCRIPTORS } from '../src/server/descriptors.js';
+import { failure, success, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
 import { verifyPasswordWithStore } from '../src/server/credentials/verify.js';
 
 // ---------------------------------------------------------------------------
@@ -68,15 +69,12 @@ function prepareQuery(value: string, what: string): string {
  * It sends the password in the clear, so {@link SASLServer} offers it only
  * over secure connections unless told otherwise.
  */
-export class PLAINServer implements ServerMechanism {
-  /** `'PLAIN'`. */
-  readonly name = 'PLAIN';
-  /** 10: above ANONYMOUS, below every SCRAM. */
-  readonly strength = 10;
-  /** True: the password crosses the wire. */
-  readonly plaintext = true;
-  /** False. */
-  readonly channelBinding = false;
+export class PLAINServer extends DescribedServerMechanism {
+  /** The PLAIN server mechanism (no options). */
+  constructor() {
+    super(SERVER_DESCRIPTORS.PLAIN);
+  }
+
 
   /**
    * Begin one exchange.
@@ -84,12 +82,14 @@ export class PLAINServer implements ServerMechanism {
    * @param context - the connection, credentials and server facts
    */
   start(context: ServerMechanismContext): ServerMechanismSession {
-    return singleMessageSession('PLAIN', 'the credentials', async (response) => {
-      const message = decodePlainMessage(response);
-      const authcid = prepareQuery(message.authcid, 'authentication identity');
-      const password = prepareQuery(message.password, 'password');
-      if (!(await verifyPasswordWithStore(context, authcid, password))) return { ...failure('not-authorized', 'PLAIN: invalid credentials'), authcid };
-      return { kind: 'done', data: null, identity: { authcid, authzid: message.authzid, channelBinding: null } };
-    });
+    return {
+      async next(response) {
+        const message = decodePlainMessage(response);
+        const authcid = prepareQuery(message.authcid, 'authentication identity');
+        const password = prepareQuery(message.password, 'password');
+        if (!(await verifyPasswordWithStore(context, authcid, password))) return { ...failure('not-authorized', 'PLAIN: invalid credentials'), authcid };
+        return success({ authcid, authzid: message.authzid, channelBinding: null });
+      },
+    };
   }
 }

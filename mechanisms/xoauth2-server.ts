@@ -9,10 +9,9 @@
  */
 import { utf8Decode } from '../src/core/bytes.js';
 import { SASLError } from '../src/core/errors.js';
-import { failure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
+import { DescribedServerMechanism, SERVER_DESCRIPTORS } from '../src/server/descriptors.js';
+import { failure, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
 import { bearerToken, judge, oauthServerSession, parseKvPairs, type OAuthTokenValidator } from './oauthbearer-server.js';
-
-// Server side
 
 /** Options of {@link XOAUTH2Server}. */
 export interface XOAUTH2ServerOptions {
@@ -26,15 +25,7 @@ export interface XOAUTH2ServerOptions {
  * and the exchange fails with `not-authorized` after the client's (empty)
  * answer. The outcome's authcid is the validator's, never `user=` unchecked.
  */
-export class XOAUTH2Server implements ServerMechanism {
-  /** `'XOAUTH2'`. */
-  readonly name = 'XOAUTH2';
-  /** 45: just below OAUTHBEARER. */
-  readonly strength = 45;
-  /** True: a bearer token is as good as a password to whoever sees it. */
-  readonly plaintext = true;
-  /** False. */
-  readonly channelBinding = false;
+export class XOAUTH2Server extends DescribedServerMechanism {
   readonly #options: XOAUTH2ServerOptions;
 
   /**
@@ -44,6 +35,7 @@ export class XOAUTH2Server implements ServerMechanism {
    */
   constructor(options: XOAUTH2ServerOptions) {
     if (typeof options?.validateToken !== 'function') throw new SASLError(null, 'invalid argument', 'XOAUTH2Server needs validateToken');
+    super(SERVER_DESCRIPTORS.XOAUTH2);
     this.#options = options;
   }
 

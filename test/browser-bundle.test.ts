@@ -18,10 +18,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-/** Node-only code behind its own entry points (DESIGN.md): the Node helpers and the CLI. */
-const NODE_ONLY_DIRS = new Set([join('src', 'node'), join('src', 'cli')]);
+/** Node-only code behind its own entry points (DESIGN.md): the Node helpers, the TLS channel-binding providers and the CLI. */
+const NODE_ONLY_DIRS = new Set([join('src', 'node'), join('src', 'cli'), join('src', 'channel-binding', 'tls')]);
 
-/** Files meant for every runtime: src/ (less the Node-only src/node/, src/cli/ and *.node.ts) and mechanisms/. */
+/** Files meant for every runtime: src/ (less the Node-only src/node/, src/channel-binding/tls/, src/cli/ and *.node.ts) and mechanisms/. */
 function browserSourceFiles(): string[] {
   const out: string[] = [];
   const walk = (dir: string): void => {
@@ -54,6 +54,21 @@ describe('code meant for browsers imports no Node builtin', () => {
       const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
       for (const { fileName } of importedFiles) {
         if (isNodeBuiltin(fileName)) offences.push(`${relative(root, file).split(sep).join('/')} imports '${fileName}'`);
+      }
+    }
+    expect(offences).toEqual([]);
+  });
+
+  it('no such file imports a Node-only module (src/node/, src/channel-binding/tls/, src/cli/) either', () => {
+    const offences: string[] = [];
+    for (const file of browserSourceFiles()) {
+      const { importedFiles } = ts.preProcessFile(readFileSync(file, 'utf8'), true, true);
+      for (const { fileName } of importedFiles) {
+        if (!fileName.startsWith('.')) continue;
+        const target = relative(root, join(dirname(file), fileName));
+        if ([...NODE_ONLY_DIRS].some((dir) => target === dir || target.startsWith(dir + sep))) {
+          offences.push(`${relative(root, file).split(sep).join('/')} imports '${fileName}'`);
+        }
       }
     }
     expect(offences).toEqual([]);

@@ -18,10 +18,10 @@ import {
   defaultChannelBindingType,
   endPointHashOf,
   serverChannelBindings,
-  serverConnectionOf,
   serverEndPointHash,
   tlsRoleOf,
-} from '../src/node/channel-binding.js';
+} from '../src/channel-binding/tls/index.js';
+import { serverConnectionOf } from '../src/node/server/connection.js';
 import { generateCert, makeTempDir, opensslFingerprint, removeDir, type CertKind, type TestCert } from './helpers/tls-certs.js';
 import { describeWithPeers } from './helpers/peers.js';
 

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXTERNAL, SASLError, SASLFailure } from '../src/index.js';
 import { EXTERNALServer, MemoryCredentialStore, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
-import { ImapClientSession } from '../src/node/imap-client.js';
-import { startImapServer, type RunningImapServer } from '../src/node/imap-server.js';
-import { clientCertificateIdentity } from '../src/node/client-certificate.js';
+import { ImapClientSession } from '../src/node/imap/client.js';
+import { startImapServer, type RunningImapServer } from '../src/node/imap/server.js';
+import { clientCertificateIdentity } from '../src/node/tls/client-certificate.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 import { describeWithPeers } from './helpers/peers.js';
 

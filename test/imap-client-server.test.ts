@@ -17,11 +17,11 @@ import {
 } from '../src/index.js';
 import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
 import { ImapClientChannel, ImapSASLInterface } from '../src/protocols/imap/index.js';
-import { connectLineTransport, type ConnectionSecurity } from '../src/node/connect.js';
-import { ImapClientSession } from '../src/node/imap-client.js';
-import { startImapServer, type NodeImapServerOptions, type RunningImapServer } from '../src/node/imap-server.js';
-import { channelBindingProvider } from '../src/node/channel-binding.js';
-import type { SocketLineTransport } from '../src/node/socket-line-transport.js';
+import { connectLineTransport, type ConnectionSecurity } from '../src/node/transport/connect.js';
+import { ImapClientSession } from '../src/node/imap/client.js';
+import { startImapServer, type NodeImapServerOptions, type RunningImapServer } from '../src/node/imap/server.js';
+import { channelBindingProvider } from '../src/channel-binding/tls/providers.js';
+import type { SocketLineTransport } from '../src/node/transport/socket-line-transport.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 import { describeWithPeers } from './helpers/peers.js';
 

@@ -3,7 +3,7 @@
 // the identity is the certificate's CN, not anything the client claims.
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AuthenticationFailure, EXTERNAL, SASLFailure } from '../src/index.js';
-import { ImapClientSession } from '../src/node/imap-client.js';
+import { ImapClientSession } from '../src/node/imap/client.js';
 import { failingAddresses, startDovecot, type RunningDovecot } from './helpers/dovecot.js';
 import { describeWithPeers } from './helpers/peers.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';

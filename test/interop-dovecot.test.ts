@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AuthenticationFailure, PLAIN, SCRAM, SCRAMPLUS, type HashName, type SASLMechanism } from '../src/index.js';
-import { ImapClientSession } from '../src/node/imap-client.js';
-import type { ConnectionSecurity } from '../src/node/connect.js';
+import { ImapClientSession } from '../src/node/imap/client.js';
+import type { ConnectionSecurity } from '../src/node/transport/connect.js';
 import { doveadmScramVerifier, failingAddresses, startDovecot, type RunningDovecot } from './helpers/dovecot.js';
 import { describeWithPeers } from './helpers/peers.js';
 

@@ -10,7 +10,7 @@
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
-import { startImapServer, type NodeImapServerOptions, type RunningImapServer } from '../src/node/imap-server.js';
+import { startImapServer, type NodeImapServerOptions, type RunningImapServer } from '../src/node/imap/server.js';
 import { describeWithPeers } from './helpers/peers.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 

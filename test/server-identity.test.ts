@@ -16,7 +16,7 @@ import {
   type LoginThrottle,
   type ServerConnection,
 } from '../src/server/index.js';
-import { ImapClientSession } from '../src/node/imap-client.js';
+import { ImapClientSession } from '../src/node/imap/client.js';
 import { connectSmtp, connectXmpp, startImapServer, startSmtpServer, startXmppServer, type RunningServer } from '../src/node/index.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 import { describeWithPeers } from './helpers/peers.js';

@@ -30,7 +30,7 @@ export async function createServer(secret: Uint8Array): Promise<SASLServer> {
 // #endregion setup
 
 // #region store
-import { parseScramCredential, type CredentialStore, type ScramCredential } from '../../src/server/index.js';
+import { parseScramVerifier, type CredentialStore, type ScramVerifier } from '../../src/server/index.js';
 
 /** A store over rows of text verifiers, as a database or a Dovecot passwd-file would give them. */
 export class TextVerifierStore implements CredentialStore {
@@ -40,10 +40,10 @@ export class TextVerifierStore implements CredentialStore {
     this.#rows = rows;
   }
 
-  async scramCredentials(username: string): Promise<readonly ScramCredential[] | null> {
+  async scramCredentials(username: string): Promise<readonly ScramVerifier[] | null> {
     const row = this.#rows.get(username); // e.g. SELECT verifier FROM users WHERE name = $1
     // Both forms read: SCRAM-SHA-256$... (RFC 5803, PostgreSQL) and {SCRAM-SHA-256}... (Dovecot, gsasl).
-    return row ? row.map(parseScramCredential) : null;
+    return row ? row.map(parseScramVerifier) : null;
   }
 }
 // #endregion store

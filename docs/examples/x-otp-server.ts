@@ -10,6 +10,7 @@ import { hashByName, randomNonce, timingSafeEqual, utf8Decode, utf8Encode } from
 import {
   challenge,
   failure,
+  success,
   type MechanismStep,
   type ServerMechanism,
   type ServerMechanismContext,
@@ -40,9 +41,8 @@ export class XOTPServer implements ServerMechanism {
 
   start(_context: ServerMechanismContext): ServerMechanismSession {
     // Each step is the handler of the next client message, holding what it needs.
-    let next = async (response: Uint8Array | null): Promise<MechanismStep> => {
-      // The client must go first: without an initial response, ask for one with an empty challenge.
-      if (response === null) return challenge(new Uint8Array(0));
+    // The client goes first (the default): without an initial response, the framework sends the empty challenge.
+    let next = async (response: Uint8Array): Promise<MechanismStep> => {
       const username = utf8Decode(response); // a SASLFailure('incorrect-encoding') for bad UTF-8
       if (!/^[^\x00-\x1f\x7f]{1,255}$/u.test(username)) return failure('malformed-request', 'X-OTP: bad user name');
       const secret = await this.#lookup(username);
@@ -55,13 +55,13 @@ export class XOTPServer implements ServerMechanism {
   }
 }
 
-async function checkProof(username: string, known: boolean, key: Uint8Array, nonce: string, proof: Uint8Array | null): Promise<MechanismStep> {
+async function checkProof(username: string, known: boolean, key: Uint8Array, nonce: string, proof: Uint8Array): Promise<MechanismStep> {
   const expected = utf8Encode(hex(SHA256.hmac(key, utf8Encode(nonce))));
-  if (proof === null || !/^[0-9a-f]{64}$/.test(utf8Decode(proof))) return failure('malformed-request', 'X-OTP: the proof must be 64 hex digits');
+  if (!/^[0-9a-f]{64}$/.test(utf8Decode(proof))) return failure('malformed-request', 'X-OTP: the proof must be 64 hex digits');
   // Compare in constant time; an unknown user fails exactly like a wrong secret.
   if (!timingSafeEqual(proof, expected) || !known) return failure('not-authorized', 'X-OTP: invalid credentials');
   // The server proves it knows the secret too: additional data with the success.
   const serverProof = utf8Encode(`s=${hex(SHA256.hmac(key, utf8Encode(`server:${nonce}`)))}`);
-  return { kind: 'done', data: serverProof, identity: { authcid: username, authzid: null, channelBinding: null } };
+  return success({ authcid: username, authzid: null, channelBinding: null }, serverProof);
 }
 // #endregion x-otp-server

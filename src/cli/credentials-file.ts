@@ -3,7 +3,7 @@
  * (they may be mixed):
  *
  * - `user credential` (a tab or spaces between them), where the credential
- *   is a SCRAM verifier in any form `parseScramCredential` reads: RFC 5803 /
+ *   is a SCRAM verifier in any form `parseScramVerifier` reads: RFC 5803 /
  *   PostgreSQL (`SCRAM-SHA-256$4096:...`), Dovecot or `gsasl --mkpasswd`
  *   (`{SCRAM-SHA-256}4096,...`);
  * - a Dovecot passwd-file line, `user:password:uid:gid:gecos:home:shell:extra_fields`
@@ -21,7 +21,7 @@
  * @module
  */
 import { SASLError, type HashName } from '../index.js';
-import { parseScramCredential, type MemoryCredentialStore } from '../server/index.js';
+import { parseScramVerifier, type MemoryCredentialStore } from '../server/index.js';
 import { UsageError } from './args.js';
 
 /** The most lines a credentials file may have. */
@@ -79,7 +79,7 @@ export function loadCredentialsFile(text: string, store: MemoryCredentialStore, 
       return;
     }
     try {
-      const credential = parseScramCredential(parts.credential);
+      const credential = parseScramVerifier(parts.credential);
       store.addCredentials(parts.user, credential);
       hashes.add(credential.hash);
       verifiers++;

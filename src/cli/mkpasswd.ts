@@ -6,7 +6,7 @@
  * @module
  */
 import { HASHES, PBKDF2_HARD_LIMIT, hashByName, type HashName } from '../index.js';
-import { defaultIterationCount, deriveScramCredentials, formatScramCredential, iterationCountWarning, type ScramCredentialFormat } from '../server/index.js';
+import { defaultIterationCount, deriveScramVerifier, formatScramVerifier, iterationCountWarning, type ScramVerifierFormat } from '../server/index.js';
 import { EXIT, choiceOption, integerOption, parseOptions, type OptionSpec } from './args.js';
 import type { Command, CommandIO } from './io.js';
 import { PASSWORD_ENV, readPassword } from './password.js';
@@ -19,7 +19,7 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 const HASH_NAMES = HASHES.map((h) => h.name) as readonly HashName[];
-const FORMATS: readonly ScramCredentialFormat[] = ['dovecot', 'rfc5803'];
+const FORMATS: readonly ScramVerifierFormat[] = ['dovecot', 'rfc5803'];
 
 const USAGE = `Usage: saslkit mkpasswd [--hash H] [--iterations N] [--format F]
 
@@ -53,8 +53,8 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const warning = iterationCountWarning(hashByName(hash)!, iterations);
   if (warning !== null) io.stderr.write(`saslkit mkpasswd: warning: ${warning}\n`);
   const password = await readPassword(io);
-  const credential = await deriveScramCredentials(password, { hash, iterations });
-  io.stdout.write(`${formatScramCredential(credential, format)}\n`);
+  const credential = await deriveScramVerifier(password, { hash, iterations });
+  io.stdout.write(`${formatScramVerifier(credential, format)}\n`);
   return EXIT.ok;
 }
 

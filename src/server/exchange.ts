@@ -12,6 +12,7 @@ import {
   failure,
   type MechanismDone,
   type MechanismStep,
+  type MechanismSuccess,
   type ServerChallenge,
   type ServerConnection,
   type ServerFailure,
@@ -106,7 +107,9 @@ export interface ExchangeEnd {
 export interface ExchangeSetup {
   readonly mechanism: string;
   /** The mechanism's session, or the failure the first step must give (mechanism not available). */
-  readonly session: { readonly ok: true; readonly session: ServerMechanismSession } | { readonly ok: false; readonly refusal: ServerFailure };
+  readonly session:
+    | { readonly ok: true; readonly session: ServerMechanismSession; readonly first: 'client' | 'server'; readonly initialResponse: boolean }
+    | { readonly ok: false; readonly refusal: ServerFailure };
   readonly connection: ServerConnection;
   readonly authorize: Authorizer;
   readonly maxMessageSize: number;
@@ -189,7 +192,6 @@ export class ServerExchange {
     }
     const setup = this.#setup.session;
     if (!setup.ok) return this.#end(setup.refusal);
-    const session = setup.session;
 
     this.#phase = 'busy';
     if (first && this.#setup.throttle) {
@@ -203,7 +205,7 @@ export class ServerExchange {
     }
     let step: MechanismStep;
     try {
-      step = await session.next(response);
+      step = await (first ? this.#open(setup, response) : setup.session.next(response!));
     } catch (err) {
       step = this.#failureOf(err);
     }
@@ -214,6 +216,7 @@ export class ServerExchange {
         return this.#emit(step);
       case 'failure':
         return this.#fail(step);
+      case 'success':
       case 'done':
         return this.#finish(step);
     }
@@ -230,6 +233,28 @@ export class ServerExchange {
     return result;
   }
 
+  /**
+   * The first message of the exchange, where the framework owns the
+   * lifecycle (RFC 4422 §5): a client-first mechanism without an initial
+   * response gets the empty challenge here, never a `null`; a server-first
+   * one opens with its own challenge, and an initial response goes to it
+   * only when its descriptor allows one.
+   */
+  #open(
+    setup: { readonly session: ServerMechanismSession; readonly first: 'client' | 'server'; readonly initialResponse: boolean },
+    response: Uint8Array | null,
+  ): MechanismStep | Promise<MechanismStep> {
+    const { session } = setup;
+    if (setup.first === 'client') return response === null ? challenge(new Uint8Array(0)) : session.next(response);
+    if (response !== null && setup.initialResponse && response.length === 0) response = null;
+    if (response !== null) {
+      if (setup.initialResponse) return session.next(response);
+      return failure('malformed-request', `${this.mechanism}: the server speaks first; no initial response allowed`);
+    }
+    if (typeof session.begin !== 'function') throw new Error(`${this.mechanism}: a server-first mechanism without begin()`);
+    return session.begin();
+  }
+
   /** Does `authzid` name `authcid` in this protocol? An {@link AuthzidOf} that throws says no. */
   #isSelf(authzid: string, authcid: string): boolean {
     const authzidOf = this.#setup.options.authzidOf;
@@ -243,7 +268,7 @@ export class ServerExchange {
     return typeof name === 'string' && sameIdentity(name, authcid);
   }
 
-  async #finish(done: MechanismDone): Promise<ServerResult> {
+  async #finish(done: MechanismSuccess | MechanismDone): Promise<ServerResult> {
     const { identity } = done;
     const claims = { ...(identity.claims ?? {}) };
     this.#phase = 'busy';

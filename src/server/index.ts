@@ -25,9 +25,11 @@ export {
 export {
   challenge,
   failure,
-  singleMessageSession,
+  success,
   type AuthIdentity,
   type MechanismDone,
+  type MechanismSuccess,
+  type ServerMechanismDescriptor,
   type MechanismStep,
   type ServerChallenge,
   type ServerConnection,
@@ -36,6 +38,7 @@ export {
   type ServerMechanismContext,
   type ServerMechanismSession,
 } from './mechanism.js';
+export { DescribedServerMechanism, SERVER_DESCRIPTORS, serverDescriptor, type DescribedMechanismName } from './descriptors.js';
 export {
   DEFAULT_MAX_AUTH_FAILURES,
   MemoryLoginThrottle,
@@ -51,18 +54,31 @@ export { LoopbackInterface, type LoopbackOptions } from './loopback.js';
 export { MemoryCredentialStore, type AddUserOptions, type CredentialStore } from './credentials/store.js';
 export {
   DEFAULT_SALT_LENGTH,
-  checkScramCredential,
+  checkScramVerifier,
   defaultIterationCount,
-  deriveScramCredentials,
+  deriveScramVerifier,
   dummyVerifier,
   profileOf,
-  unknownUserCredential,
+  unknownUserScramVerifier,
   verifyScramPassword,
   type DeriveScramOptions,
-  type ScramCredential,
+  type ScramVerifier,
   type VerifierProfile,
+  // Deprecated earlier names ("credential" for what is a verifier):
+  checkScramCredential,
+  deriveScramCredentials,
+  unknownUserCredential,
+  type ScramCredential,
 } from './credentials/scram.js';
-export { formatScramCredential, parseScramCredential, type ScramCredentialFormat } from './credentials/formats.js';
+export {
+  formatScramVerifier,
+  parseScramVerifier,
+  type ScramVerifierFormat,
+  // Deprecated earlier names:
+  formatScramCredential,
+  parseScramCredential,
+  type ScramCredentialFormat,
+} from './credentials/formats.js';
 export { iterationCountWarning } from '../scram/iterations.js';
 
 export { PLAINServer, decodePlainMessage, type PlainMessage } from '../../mechanisms/plain-server.js';

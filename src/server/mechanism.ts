@@ -11,7 +11,7 @@
  */
 import type { ChannelBindingProvider } from '../channel-binding/provider.js';
 import type { SASLCondition } from '../core/conditions.js';
-import { SASLFailure } from '../core/errors.js';
+import type { SASLFailure } from '../core/errors.js';
 import type { CredentialStore } from './credentials/store.js';
 
 /**
@@ -109,10 +109,14 @@ export interface AuthIdentity {
   readonly claims?: Readonly<Record<string, unknown>>;
 }
 
-/** The mechanism finished successfully. */
-export interface MechanismDone {
+/**
+ * The mechanism finished successfully: the same moment as the exchange's
+ * `ServerSuccess` (`./exchange.ts`), seen from inside the mechanism, so it
+ * has the same name and discriminant. Build one with {@link success}.
+ */
+export interface MechanismSuccess {
   /** Discriminant. */
-  readonly kind: 'done';
+  readonly kind: 'success';
   /**
    * Additional data for the client with the success (SCRAM's `v=`), or
    * `null` for none.
@@ -122,8 +126,23 @@ export interface MechanismDone {
   readonly identity: AuthIdentity;
 }
 
+/**
+ * The earlier spelling of {@link MechanismSuccess}, with discriminant
+ * `'done'`; still accepted from mechanisms written against it.
+ *
+ * @deprecated return a {@link MechanismSuccess} (`success(identity, data)`)
+ */
+export interface MechanismDone {
+  /** Discriminant. */
+  readonly kind: 'done';
+  /** As {@link MechanismSuccess.data}. */
+  readonly data: Uint8Array | null;
+  /** As {@link MechanismSuccess.identity}. */
+  readonly identity: AuthIdentity;
+}
+
 /** One answer of a {@link ServerMechanismSession}. */
-export type MechanismStep = ServerChallenge | MechanismDone | ServerFailure;
+export type MechanismStep = ServerChallenge | MechanismSuccess | MechanismDone | ServerFailure;
 
 /** What a mechanism gets for one exchange. */
 export interface ServerMechanismContext {
@@ -138,25 +157,40 @@ export interface ServerMechanismContext {
 }
 
 /**
- * The state of one exchange inside a mechanism.
+ * The state of one exchange inside a mechanism: it sees only real client
+ * messages. The framework ({@link ServerMechanism.first}) owns the rest of
+ * the lifecycle: it sends the empty challenge when a client-first mechanism
+ * got no initial response (RFC 4422 §5), asks a server-first one for its
+ * opening challenge, and ends the exchange at the first success or failure,
+ * so a session never needs a phase for "not started" or "over".
  *
- * `next` is called with the client's initial response (`null` when the
- * client sent none — distinct from an empty one), then with each response to
- * a challenge. It may also throw: a {@link SASLFailure} whose `opaqueError`
- * is a {@link SASLCondition} becomes a failure with that condition; anything
+ * `next` may also throw: a {@link SASLFailure} whose `opaqueError` is a
+ * {@link SASLCondition} becomes a failure with that condition; anything
  * else becomes `temporary-auth-failure` (e.g. a credential store that is down).
  */
 export interface ServerMechanismSession {
   /**
-   * Take the client's next message and answer it.
-   *
-   * @param response - the client message; `null` only for "no initial response"
+   * The server's opening challenge, for a mechanism with `first: 'server'`
+   * (CRAM-MD5's msg-id, LOGIN's `Username:`); called once, before any
+   * client message, when there is no initial response. Unused otherwise.
    */
-  next(response: Uint8Array | null): Promise<MechanismStep>;
+  begin?(): Promise<MechanismStep> | MechanismStep;
+  /**
+   * Take the client's next message and answer it. (Sessions written for the
+   * earlier contract may still accept `null`; the framework never passes it.)
+   *
+   * @param response - the client message: its initial response, or its answer to the last challenge
+   */
+  next(response: Uint8Array): Promise<MechanismStep>;
 }
 
-/** A server-side SASL mechanism. Instances hold configuration only and are reusable. */
-export interface ServerMechanism {
+/**
+ * What the framework knows about a mechanism before any exchange: its
+ * name, rank, who speaks first and where it may be offered (rsasl's
+ * `Mechanism`, GNU SASL's `mechinfo`). One value per mechanism family:
+ * see `./descriptors.ts`.
+ */
+export interface ServerMechanismDescriptor {
   /** The registered mechanism name, e.g. `'SCRAM-SHA-256-PLUS'`. */
   readonly name: string;
   /**
@@ -169,6 +203,20 @@ export interface ServerMechanism {
   /** Needs channel binding (`-PLUS`): offered only when the connection has a provider. */
   readonly channelBinding: boolean;
   /**
+   * Who sends the first message (RFC 4422 §5). `'client'` (the default):
+   * the client goes first, and when it sent no initial response the
+   * framework sends an empty challenge for it. `'server'`: the framework
+   * asks {@link ServerMechanismSession.begin} for the opening challenge,
+   * and refuses an initial response unless {@link initialResponse} is set.
+   */
+  readonly first?: 'client' | 'server';
+  /**
+   * For `first: 'server'`: an initial response may stand in for the answer
+   * to the opening challenge (LOGIN's user name), and an empty one counts
+   * as none. Default `false`: an initial response is `malformed-request`.
+   */
+  readonly initialResponse?: boolean;
+  /**
    * Optional further condition for offering this mechanism on a connection
    * (EXTERNAL needs {@link ServerConnection.externalIdentity}). Absent: no
    * condition beyond `plaintext` and `channelBinding`.
@@ -176,6 +224,13 @@ export interface ServerMechanism {
    * @param connection - the connection being advertised to
    */
   availableOn?(connection: ServerConnection): boolean;
+}
+
+/**
+ * A server-side SASL mechanism: its descriptor and `start`. Instances hold
+ * configuration only and are reusable.
+ */
+export interface ServerMechanism extends ServerMechanismDescriptor {
   /**
    * Begin one exchange.
    *
@@ -205,31 +260,11 @@ export function failure(condition: SASLCondition, text: string | null = null, da
 }
 
 /**
- * The session of a mechanism in which the client sends exactly one message
- * (PLAIN, ANONYMOUS, EXTERNAL): an empty challenge when the client sent no
- * initial response (RFC 4422 §5: the client must go first), then
- * `onMessage` decides; nothing after that.
+ * Make a {@link MechanismSuccess}.
  *
- * @param mechanism - the mechanism name, for errors
- * @param expected - what the message is, for errors (e.g. `'the credentials'`)
- * @param onMessage - checks the client's one message
+ * @param identity - who the client proved to be
+ * @param data - additional data for the client with the success, or `null`
  */
-export function singleMessageSession(
-  mechanism: string,
-  expected: string,
-  onMessage: (message: Uint8Array) => Promise<MechanismStep> | MechanismStep,
-): ServerMechanismSession {
-  let phase: 'start' | 'wait' | 'done' = 'start';
-  return {
-    async next(response: Uint8Array | null): Promise<MechanismStep> {
-      if (phase === 'done') throw new SASLFailure('malformed-request', `${mechanism}: the exchange is over`);
-      if (response === null) {
-        if (phase === 'wait') throw new SASLFailure('malformed-request', `${mechanism}: expected ${expected}`);
-        phase = 'wait';
-        return challenge(new Uint8Array(0));
-      }
-      phase = 'done';
-      return onMessage(response);
-    },
-  };
+export function success(identity: AuthIdentity, data: Uint8Array | null = null): MechanismSuccess {
+  return { kind: 'success', data, identity };
 }

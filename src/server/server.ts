@@ -127,6 +127,9 @@ export class SASLServer {
       if (!isMechanismName(m?.name) || typeof m.start !== 'function') {
         throw new SASLError(null, 'invalid argument', `not a server mechanism: ${String(m?.name)}`);
       }
+      if (m.first !== undefined && m.first !== 'client' && m.first !== 'server') {
+        throw new SASLError(null, 'invalid argument', `${m.name}: first must be 'client' or 'server'`);
+      }
       if (names.has(m.name)) throw new SASLError(null, 'invalid argument', `mechanism ${m.name} configured twice`);
       names.add(m.name);
     }
@@ -218,7 +221,8 @@ export class SASLServer {
         advertised: available.map((m) => m.name),
         secret: this.#secret,
       });
-      return new ServerExchange({ ...setup, session: { ok: true, session } });
+      const first = chosen.first === 'server' ? 'server' : 'client';
+      return new ServerExchange({ ...setup, session: { ok: true, session, first, initialResponse: chosen.initialResponse === true } });
     } catch (err) {
       // A broken mechanism must not take the adapter down with it.
       this.#onInternalError?.(err);

@@ -32,7 +32,6 @@ export {
 } from './channel.js';
 export { ImapSASLInterface, type ImapSASLInterfaceOptions } from './client.js';
 export {
-  ImapServerSession,
   serveAuthenticate,
   imapCapabilities,
   type ImapCapabilityOptions,
@@ -40,6 +39,9 @@ export {
   type ImapAuthSuccess,
   type ImapAuthFailure,
   type ImapAuthenticateRequest,
+} from './sasl-server.js';
+export {
+  ImapServerSession,
   type ImapServerSessionOptions,
   type ImapSessionEnd,
   type ImapSessionLogout,

@@ -13,6 +13,7 @@ export {
   NS_FRAMING,
   NS_SASL,
   NS_SASL_CB,
+  NS_SESSION,
   NS_STREAMS,
   NS_STREAM_ERRORS,
   NS_TLS,
@@ -63,11 +64,9 @@ export {
   startTLSClient,
   type XmppAuthResult,
 } from './client.js';
+export { serveResourceBinding, type ResourceBindingOptions } from './binding.js';
 export {
-  NS_SESSION,
   XmppServerSession,
-  serveResourceBinding,
-  type ResourceBindingOptions,
   type XmppServerResult,
   type XmppServerSessionOptions,
 } from './server.js';

@@ -22,3 +22,5 @@ export const NS_SASL_CB = 'urn:xmpp:sasl-cb:0';
 export const NS_FRAMING = 'urn:ietf:params:xml:ns:xmpp-framing';
 /** The namespace of the `xml:` prefix (`xml:lang`). */
 export const NS_XML = 'http://www.w3.org/XML/1998/namespace';
+/** The legacy session-establishment namespace (RFC 3921 §3; optional per RFC 6121 Appendix E). */
+export const NS_SESSION = 'urn:ietf:params:xml:ns:xmpp-session';

@@ -17,14 +17,14 @@ import { SASLError, SASLFailure } from '../../core/errors.js';
 import { timingSafeEqual } from '../../crypto/constant-time.js';
 import { hashByName, type HashAlgorithm } from '../../crypto/hashes.js';
 import { scramKeysOf } from '../../scram/keys.js';
-import { checkScramCredential, type ScramCredential } from './scram.js';
+import { checkScramVerifier, type ScramVerifier } from './scram.js';
 import { parseScramMechanismName, scramMechanismName } from '../../core/mechanism-name.js';
 
 /**
  * A text form of a SCRAM verifier: `'rfc5803'` (also PostgreSQL's) or
  * `'dovecot'` (also what `gsasl --mkpasswd` prints).
  */
-export type ScramCredentialFormat = 'rfc5803' | 'dovecot';
+export type ScramVerifierFormat = 'rfc5803' | 'dovecot';
 
 /** The longest credential string accepted. */
 const MAX_LENGTH = 4096;
@@ -54,8 +54,8 @@ function decode(text: string, what: string): Uint8Array {
   }
 }
 
-function build(hash: HashAlgorithm, iterations: string, salt: string, storedKey: string, serverKey: string): ScramCredential {
-  return checkScramCredential({
+function build(hash: HashAlgorithm, iterations: string, salt: string, storedKey: string, serverKey: string): ScramVerifier {
+  return checkScramVerifier({
     hash: hash.name,
     iterations: iterationsOf(iterations),
     salt: decode(salt, 'salt'),
@@ -65,7 +65,7 @@ function build(hash: HashAlgorithm, iterations: string, salt: string, storedKey:
 }
 
 /** gsasl's optional fifth field: check it agrees with the keys, then drop it (it is password-equivalent). */
-function checkSaltedPassword(credential: ScramCredential, hash: HashAlgorithm, hex: string): void {
+function checkSaltedPassword(credential: ScramVerifier, hash: HashAlgorithm, hex: string): void {
   if (!/^(?:[0-9a-fA-F]{2})+$/.test(hex) || hex.length !== hash.outputLength * 2) {
     fail(`the SaltedPassword field must be ${hash.outputLength * 2} hex digits`);
   }
@@ -87,7 +87,7 @@ function checkSaltedPassword(credential: ScramCredential, hash: HashAlgorithm, h
  * @returns the verifier
  * @throws {@link SASLError} of kind `'invalid credential'` saying what is wrong (never echoing the keys)
  */
-export function parseScramCredential(text: string): ScramCredential {
+export function parseScramVerifier(text: string): ScramVerifier {
   if (typeof text !== 'string') fail(`expected a string, got ${typeof text}`);
   if (text.length > MAX_LENGTH) fail(`longer than ${MAX_LENGTH} characters`);
   const value = text.trim();
@@ -118,8 +118,8 @@ export function parseScramCredential(text: string): ScramCredential {
  * @param format - `'rfc5803'` (also PostgreSQL's, the default) or `'dovecot'` (also read by gsasl)
  * @throws {@link SASLError} for a malformed credential or unknown format
  */
-export function formatScramCredential(credential: ScramCredential, format: ScramCredentialFormat = 'rfc5803'): string {
-  const c = checkScramCredential(credential);
+export function formatScramVerifier(credential: ScramVerifier, format: ScramVerifierFormat = 'rfc5803'): string {
+  const c = checkScramVerifier(credential);
   const [salt, storedKey, serverKey] = [c.salt, c.storedKey, c.serverKey].map(base64Encode);
   const scheme = scramMechanismName(c.hash, false);
   switch (format) {
@@ -131,3 +131,22 @@ export function formatScramCredential(credential: ScramCredential, format: Scram
       return fail(`unknown credential format: ${String(format)}`);
   }
 }
+
+/**
+ * The earlier name of {@link ScramVerifierFormat}.
+ *
+ * @deprecated use {@link ScramVerifierFormat}
+ */
+export type ScramCredentialFormat = ScramVerifierFormat;
+/**
+ * The earlier name of {@link parseScramVerifier}.
+ *
+ * @deprecated use {@link parseScramVerifier}
+ */
+export const parseScramCredential = parseScramVerifier;
+/**
+ * The earlier name of {@link formatScramVerifier}.
+ *
+ * @deprecated use {@link formatScramVerifier}
+ */
+export const formatScramCredential = formatScramVerifier;

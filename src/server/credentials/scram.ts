@@ -20,7 +20,7 @@ import { saltPassword, scramKeysOf } from '../../scram/keys.js';
  * but neither lets anyone log in as the user elsewhere without a fresh
  * PBKDF2 search.
  */
-export interface ScramCredential {
+export interface ScramVerifier {
   /** The SCRAM hash, e.g. `'SHA-256'` for SCRAM-SHA-256(-PLUS). */
   readonly hash: HashName;
   /** The salt. */
@@ -33,7 +33,7 @@ export interface ScramCredential {
   readonly serverKey: Uint8Array;
 }
 
-/** Options of {@link deriveScramCredentials}. */
+/** Options of {@link deriveScramVerifier}. */
 export interface DeriveScramOptions {
   /** The SCRAM hash. */
   readonly hash: HashName;
@@ -77,7 +77,7 @@ function checkIterations(iterations: number): number {
  * @returns the verifier; the password itself is not kept
  * @throws {@link SASLError} for a bad option, {@link SASLFailure} when SASLprep refuses the password
  */
-export async function deriveScramCredentials(password: string, options: DeriveScramOptions): Promise<ScramCredential> {
+export async function deriveScramVerifier(password: string, options: DeriveScramOptions): Promise<ScramVerifier> {
   const hash = requireHash(options?.hash);
   const iterations = checkIterations(options.iterations ?? hash.minimumIterationCount);
   const salt = options.salt ?? randomBytes(DEFAULT_SALT_LENGTH);
@@ -95,7 +95,7 @@ export async function deriveScramCredentials(password: string, options: DeriveSc
  * @param credential - the stored verifier
  * @param preparedPassword - the password after SASLprep
  */
-export async function verifyScramPassword(credential: ScramCredential, preparedPassword: string): Promise<boolean> {
+export async function verifyScramPassword(credential: ScramVerifier, preparedPassword: string): Promise<boolean> {
   const hash = requireHash(credential.hash);
   const keys = scramKeysOf(hash, await saltPassword(hash, preparedPassword, credential.salt, credential.iterations));
   return timingSafeEqual(keys.storedKey, credential.storedKey);
@@ -120,7 +120,7 @@ export interface VerifierProfile {
  *
  * @param credential - a verifier
  */
-export function profileOf(credential: ScramCredential): VerifierProfile {
+export function profileOf(credential: ScramVerifier): VerifierProfile {
   return { hash: credential.hash, iterations: credential.iterations, saltLength: credential.salt.length };
 }
 
@@ -154,13 +154,13 @@ function fakeKeysOf(secret: Uint8Array, h: HashAlgorithm): { readonly storedKey:
  * @param iterations - the iteration count to show (use the one real users have)
  * @param saltLength - the salt length to show (use the one real users have)
  */
-export function unknownUserCredential(
+export function unknownUserScramVerifier(
   secret: Uint8Array,
   hash: HashName,
   username: string,
   iterations: number = defaultIterationCount(hash),
   saltLength: number = DEFAULT_SALT_LENGTH,
-): ScramCredential {
+): ScramVerifier {
   const h = requireHash(hash);
   const length = Math.max(1, Math.min(32, saltLength));
   let salts = fakeSalts.get(secret);
@@ -185,7 +185,7 @@ const FAKE_SALT_CACHE_SIZE = 1024;
 const saltMacs = new WeakMap<Uint8Array, ReturnType<typeof hmac.create>>();
 
 /** The fake verifiers PLAIN and LOGIN check an unknown name against, per secret and profile. */
-const dummyVerifiers = new WeakMap<Uint8Array, Map<string, ScramCredential>>();
+const dummyVerifiers = new WeakMap<Uint8Array, Map<string, ScramVerifier>>();
 
 /**
  * A verifier of the given profile that matches no password, for checking
@@ -199,7 +199,7 @@ const dummyVerifiers = new WeakMap<Uint8Array, Map<string, ScramCredential>>();
  * @param profile - the profile of the verifier a real user would be checked against
  * @throws {@link SASLError} for an unsupported hash or an iteration count out of range
  */
-export function dummyVerifier(secret: Uint8Array, profile: VerifierProfile): ScramCredential {
+export function dummyVerifier(secret: Uint8Array, profile: VerifierProfile): ScramVerifier {
   const h = requireHash(profile.hash);
   const iterations = checkIterations(profile.iterations);
   const saltLength = Math.max(1, Math.min(64, Number.isSafeInteger(profile.saltLength) ? profile.saltLength : DEFAULT_SALT_LENGTH));
@@ -218,7 +218,7 @@ export function dummyVerifier(secret: Uint8Array, profile: VerifierProfile): Scr
 }
 
 /**
- * Check that `credential` is a well-formed {@link ScramCredential}: a known
+ * Check that `credential` is a well-formed {@link ScramVerifier}: a known
  * hash, a non-empty salt, a usable iteration count and keys of the hash's
  * length.
  *
@@ -226,7 +226,7 @@ export function dummyVerifier(secret: Uint8Array, profile: VerifierProfile): Scr
  * @returns the same credential
  * @throws {@link SASLError} of kind `'invalid credential'` when it is not
  */
-export function checkScramCredential(credential: ScramCredential): ScramCredential {
+export function checkScramVerifier(credential: ScramVerifier): ScramVerifier {
   const hash = requireHash(credential?.hash);
   const invalid = (why: string): SASLError => new SASLError(null, 'invalid credential', `SCRAM-${hash.name} credential: ${why}`);
   const fail = (why: string): never => {
@@ -240,3 +240,28 @@ export function checkScramCredential(credential: ScramCredential): ScramCredenti
   }
   return credential;
 }
+
+/**
+ * The earlier name of {@link ScramVerifier}.
+ *
+ * @deprecated use {@link ScramVerifier}: the stored SCRAM object is a verifier (RFC 5803's authPassword)
+ */
+export type ScramCredential = ScramVerifier;
+/**
+ * The earlier name of {@link checkScramVerifier}.
+ *
+ * @deprecated use {@link checkScramVerifier}
+ */
+export const checkScramCredential = checkScramVerifier;
+/**
+ * The earlier name of {@link unknownUserScramVerifier}.
+ *
+ * @deprecated use {@link unknownUserScramVerifier}
+ */
+export const unknownUserCredential = unknownUserScramVerifier;
+/**
+ * The earlier name of {@link deriveScramVerifier}.
+ *
+ * @deprecated use {@link deriveScramVerifier}
+ */
+export const deriveScramCredentials = deriveScramVerifier;

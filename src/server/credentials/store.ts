@@ -6,8 +6,8 @@
 import { SASLError } from '../../core/errors.js';
 import { saslprep } from '../../core/saslprep.js';
 import type { HashName } from '../../crypto/hashes.js';
-import { parseScramCredential } from './formats.js';
-import { checkScramCredential, deriveScramCredentials, profileOf, requireHash, type ScramCredential, type VerifierProfile } from './scram.js';
+import { parseScramVerifier } from './formats.js';
+import { checkScramVerifier, deriveScramVerifier, profileOf, requireHash, type ScramVerifier, type VerifierProfile } from './scram.js';
 import { iterationCountWarning } from '../../scram/iterations.js';
 import type { DEFAULT_MAX_ITERATION_COUNT } from '../../scram/iterations.js';
 
@@ -27,7 +27,7 @@ export interface CredentialStore {
    *
    * @param username - the prepared user name
    */
-  scramCredentials(username: string): Promise<readonly ScramCredential[] | null> | readonly ScramCredential[] | null;
+  scramCredentials(username: string): Promise<readonly ScramVerifier[] | null> | readonly ScramVerifier[] | null;
   /**
    * Optional: check a plaintext password directly (e.g. an LDAP bind). When
    * present, PLAIN uses it; otherwise PLAIN verifies against the SCRAM
@@ -79,12 +79,12 @@ function prepareName(username: string): string {
  * ServerKey), never a password.
  */
 export class MemoryCredentialStore implements CredentialStore {
-  readonly #users = new Map<string, Map<HashName, ScramCredential>>();
+  readonly #users = new Map<string, Map<HashName, ScramVerifier>>();
   /** How many users have each set of verifier profiles, by its signature. */
   readonly #profiles = new Map<string, { count: number; readonly profiles: readonly VerifierProfile[] }>();
   #typical: readonly VerifierProfile[] | null = null;
 
-  #count(entry: Map<HashName, ScramCredential> | undefined, delta: 1 | -1): void {
+  #count(entry: Map<HashName, ScramVerifier> | undefined, delta: 1 | -1): void {
     if (!entry || entry.size === 0) return;
     const profiles = [...entry.values()].map(profileOf);
     const signature = profiles.map((p) => `${p.hash}:${p.iterations}:${p.saltLength}`).sort().join(',');
@@ -95,7 +95,7 @@ export class MemoryCredentialStore implements CredentialStore {
     this.#typical = null;
   }
 
-  #set(name: string, entry: Map<HashName, ScramCredential>): void {
+  #set(name: string, entry: Map<HashName, ScramVerifier>): void {
     this.#count(this.#users.get(name), -1);
     this.#users.set(name, entry);
     this.#count(entry, 1);
@@ -112,7 +112,7 @@ export class MemoryCredentialStore implements CredentialStore {
     const name = prepareName(username);
     const hashes = options.hashes ?? ALL_HASHES;
     const creds = await Promise.all(
-      hashes.map((hash) => deriveScramCredentials(password, { hash, ...(options.iterations === undefined ? {} : { iterations: options.iterations }) })),
+      hashes.map((hash) => deriveScramVerifier(password, { hash, ...(options.iterations === undefined ? {} : { iterations: options.iterations }) })),
     );
     const warn = options.onWarning ?? ((warning: string) => console.warn(`saslkit: ${warning}`));
     for (const c of creds) {
@@ -127,12 +127,12 @@ export class MemoryCredentialStore implements CredentialStore {
    * One verifier per hash: a new one replaces the old.
    *
    * @param username - the user name (prepared with SASLprep as a stored string)
-   * @param credentials - verifiers, or strings in any format {@link parseScramCredential} reads
+   * @param credentials - verifiers, or strings in any format {@link parseScramVerifier} reads
    */
-  addCredentials(username: string, ...credentials: readonly (ScramCredential | string)[]): void {
+  addCredentials(username: string, ...credentials: readonly (ScramVerifier | string)[]): void {
     const name = prepareName(username);
-    const parsed = credentials.map((c) => (typeof c === 'string' ? parseScramCredential(c) : checkScramCredential(c)));
-    const entry = new Map<HashName, ScramCredential>(this.#users.get(name) ?? []);
+    const parsed = credentials.map((c) => (typeof c === 'string' ? parseScramVerifier(c) : checkScramVerifier(c)));
+    const entry = new Map<HashName, ScramVerifier>(this.#users.get(name) ?? []);
     for (const c of parsed) entry.set(c.hash, c);
     this.#set(name, entry);
   }
@@ -167,7 +167,7 @@ export class MemoryCredentialStore implements CredentialStore {
    * @param username - the prepared user name
    * @returns the user's verifiers, or `null` when unknown
    */
-  scramCredentials(username: string): readonly ScramCredential[] | null {
+  scramCredentials(username: string): readonly ScramVerifier[] | null {
     const entry = this.#users.get(username);
     return entry ? [...entry.values()] : null;
   }

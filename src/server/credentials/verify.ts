@@ -16,7 +16,7 @@
  */
 import type { HashName } from '../../crypto/hashes.js';
 import type { ServerMechanismContext } from '../mechanism.js';
-import { defaultIterationCount, DEFAULT_SALT_LENGTH, dummyVerifier, profileOf, verifyScramPassword, type ScramCredential, type VerifierProfile } from './scram.js';
+import { defaultIterationCount, DEFAULT_SALT_LENGTH, dummyVerifier, profileOf, verifyScramPassword, type ScramVerifier, type VerifierProfile } from './scram.js';
 import type { CredentialStore } from './store.js';
 
 /** Verifiers cheapest to check first: natively accelerated hashes before SHA3-512. */
@@ -44,7 +44,7 @@ function pickVerifier<T extends { readonly hash: HashName }>(list: readonly T[])
  * @param store - the store the verifiers came from
  * @param credentials - the known user's verifiers
  */
-export function observeVerifiers(store: CredentialStore, credentials: readonly ScramCredential[]): void {
+export function observeVerifiers(store: CredentialStore, credentials: readonly ScramVerifier[]): void {
   if (typeof store.verifierProfiles !== 'function' && credentials.length > 0) observed.set(store, credentials.map(profileOf));
 }
 
@@ -72,7 +72,7 @@ export function typicalVerifierProfiles(store: CredentialStore): readonly Verifi
  * @param context - the mechanism context (store and server secret)
  * @returns a verifier that matches no password
  */
-export async function unknownUserVerifier(context: ServerMechanismContext): Promise<ScramCredential> {
+export async function unknownUserVerifier(context: ServerMechanismContext): Promise<ScramVerifier> {
   const profile = pickVerifier(await typicalVerifierProfiles(context.credentials)) ?? DEFAULT_PROFILES[0]!;
   return dummyVerifier(context.secret, profile);
 }

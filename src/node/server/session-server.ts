@@ -8,11 +8,12 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import { SASLError } from '../core/errors.js';
-import type { ServerConnection } from '../server/mechanism.js';
-import { serverConnectionOf, type TlsChannelBindingOptions } from './channel-binding.js';
-import type { ServerStartTLSOptions } from './tls-upgrade.js';
-import type { clientCertificateIdentity } from './client-certificate.js';
+import { SASLError } from '../../core/errors.js';
+import type { ServerConnection } from '../../server/mechanism.js';
+import type { TlsChannelBindingOptions } from '../../channel-binding/tls/providers.js';
+import { serverConnectionOf } from './connection.js';
+import type { ServerStartTLSOptions } from '../tls/upgrade.js';
+import type { clientCertificateIdentity } from '../tls/client-certificate.js';
 
 /** Listener options common to every Node protocol server. */
 export interface SessionServerOptions {

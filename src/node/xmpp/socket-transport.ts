@@ -7,13 +7,13 @@
  */
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
-import { listenTo, upgradeToTLS, type StartTLSOptions } from './tls-upgrade.js';
-import { escapeAttribute, serializeElement, type XmlElement } from '../protocols/xmpp/element.js';
-import { XmppStreamError } from '../protocols/xmpp/errors.js';
-import { NS_CLIENT, NS_STREAMS } from '../protocols/xmpp/namespaces.js';
-import { XmppStreamParser, streamHeaderAttributes, type StreamHeader, type XmlLimits, type XmppStreamEvent } from '../protocols/xmpp/parser.js';
-import type { XmppStreamTransport } from '../protocols/xmpp/transport.js';
-import { checkInteger } from '../core/checks.js';
+import { listenTo, upgradeToTLS, type StartTLSOptions } from '../tls/upgrade.js';
+import { escapeAttribute, serializeElement, type XmlElement } from '../../protocols/xmpp/element.js';
+import { XmppStreamError } from '../../protocols/xmpp/errors.js';
+import { NS_CLIENT, NS_STREAMS } from '../../protocols/xmpp/namespaces.js';
+import { XmppStreamParser, streamHeaderAttributes, type StreamHeader, type XmlLimits, type XmppStreamEvent } from '../../protocols/xmpp/parser.js';
+import type { XmppStreamTransport } from '../../protocols/xmpp/transport.js';
+import { checkInteger } from '../../core/checks.js';
 
 /** Options of {@link SocketXmppTransport}. */
 export interface SocketXmppTransportOptions extends XmlLimits {

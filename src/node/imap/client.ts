@@ -7,17 +7,17 @@
  * @module
  */
 import type { TLSSocket } from 'node:tls';
-import type { ChannelBindingProvider } from '../channel-binding/provider.js';
-import { AuthenticationFailure, SASLFailure } from '../core/errors.js';
-import type { SASLMechanism } from '../core/mechanism.js';
-import { authenticate } from '../core/negotiate.js';
-import type { ImapCapabilities } from '../protocols/imap/capabilities.js';
-import { ImapByeError, ImapClientChannel, type ImapClientChannelOptions, type ImapGreeting } from '../protocols/imap/channel.js';
-import { ImapSASLInterface, type ImapSASLInterfaceOptions } from '../protocols/imap/client.js';
-import { ImapProtocolError, quoteImapText } from '../protocols/imap/response.js';
-import { channelBindingFor, type ChannelBindingForOptions } from './channel-binding.js';
-import { connectLineTransport, tlsOptionsFor, type ConnectOptions } from './connect.js';
-import type { SocketLineTransport } from './socket-line-transport.js';
+import type { ChannelBindingProvider } from '../../channel-binding/provider.js';
+import { AuthenticationFailure, SASLFailure } from '../../core/errors.js';
+import type { SASLMechanism } from '../../core/mechanism.js';
+import { authenticate } from '../../core/negotiate.js';
+import type { ImapCapabilities } from '../../protocols/imap/capabilities.js';
+import { ImapByeError, ImapClientChannel, type ImapClientChannelOptions, type ImapGreeting } from '../../protocols/imap/channel.js';
+import { ImapSASLInterface, type ImapSASLInterfaceOptions } from '../../protocols/imap/client.js';
+import { ImapProtocolError, quoteImapText } from '../../protocols/imap/response.js';
+import { channelBindingFor, type ChannelBindingForOptions } from '../../channel-binding/tls/policy.js';
+import { connectLineTransport, tlsOptionsFor, type ConnectOptions } from '../transport/connect.js';
+import type { SocketLineTransport } from '../transport/socket-line-transport.js';
 
 /** Options of {@link ImapClientSession.connect}. */
 export interface ImapConnectOptions extends ConnectOptions, ImapClientChannelOptions {}

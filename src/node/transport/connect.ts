@@ -7,7 +7,7 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { SocketLineTransport, TransportError, type SocketLineTransportOptions } from './socket-line-transport.js';
-import { checkInteger } from '../core/checks.js';
+import { checkInteger } from '../../core/checks.js';
 
 /**
  * How a connection is secured:

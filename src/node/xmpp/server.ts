@@ -6,12 +6,13 @@
  *
  * @module
  */
-import type { ServerConnection } from '../server/mechanism.js';
-import type { AuthOutcome } from '../server/exchange.js';
-import { XmppServerSession, serveResourceBinding, type XmppServerSessionOptions } from '../protocols/xmpp/server.js';
-import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
-import { SocketXmppTransport, type SocketXmppTransportOptions } from './xmpp-socket-transport.js';
-import { loginLimits } from '../protocols/login-limits.js';
+import type { ServerConnection } from '../../server/mechanism.js';
+import type { AuthOutcome } from '../../server/exchange.js';
+import { serveResourceBinding } from '../../protocols/xmpp/binding.js';
+import { XmppServerSession, type XmppServerSessionOptions } from '../../protocols/xmpp/server.js';
+import { startSessionServer, type RunningServer, type SessionServerOptions } from '../server/session-server.js';
+import { SocketXmppTransport, type SocketXmppTransportOptions } from './socket-transport.js';
+import { loginLimits } from '../../protocols/login-limits.js';
 
 /** Options of {@link startXmppServer}. */
 export interface NodeXmppServerOptions

@@ -6,9 +6,9 @@
  */
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
-import type { LineTransport } from '../protocols/transport.js';
+import type { LineTransport } from '../../protocols/transport.js';
 import { LineBuffer, TransportError, type LineBufferOptions } from './line-buffer.js';
-import { listenTo, upgradeToTLS, type StartTLSOptions } from './tls-upgrade.js';
+import { listenTo, upgradeToTLS, type StartTLSOptions } from '../tls/upgrade.js';
 
 export { TransportError } from './line-buffer.js';
 

@@ -6,7 +6,7 @@
  * @module
  */
 import type { Readable, Writable } from 'node:stream';
-import type { LineTransport } from '../protocols/transport.js';
+import type { LineTransport } from '../../protocols/transport.js';
 import { LineBuffer, TransportError, type LineBufferOptions } from './line-buffer.js';
 
 /** Options of {@link StreamLineTransport}. */

@@ -1,16 +1,14 @@
 /**
  * A small IMAP authentication server for Node, for tests, docs and trying
  * clients out: {@link ImapServerSession} on every connection of a `net`
- * (STARTTLS) or `tls` (implicit TLS) listener, with the TLS channel bindings
- * of `./channel-binding.js` handed to the SASL server so SCRAM-PLUS works.
+ * (STARTTLS) or `tls` (implicit TLS) listener, with the connection's TLS channel
+ * bindings (`src/channel-binding/tls/`) handed to the SASL server so SCRAM-PLUS works.
  *
  * @module
  */
-import { ImapServerSession, type ImapServerSessionOptions, type ImapSessionEnd } from '../protocols/imap/server.js';
-import { startSessionServer, type RunningServer, type SessionServerOptions } from './session-server.js';
-import { SocketLineTransport } from './socket-line-transport.js';
-import { LineBuffer } from './line-buffer.js';
-import { loginLimits } from '../protocols/login-limits.js';
+import { ImapServerSession, type ImapServerSessionOptions, type ImapSessionEnd } from '../../protocols/imap/server.js';
+import { startLineServer } from '../server/line-server.js';
+import type { RunningServer, SessionServerOptions } from '../server/session-server.js';
 
 /** Options of {@link startImapServer}. */
 export interface NodeImapServerOptions extends Omit<ImapServerSessionOptions, 'connection' | 'startTLS'>, SessionServerOptions {
@@ -47,29 +45,11 @@ export type RunningImapServer = RunningServer;
  * @returns the running server once it listens
  */
 export function startImapServer(options: NodeImapServerOptions): Promise<RunningImapServer> {
-  const transportOptions = {
-    readTimeoutMs: options.readTimeoutMs ?? 60_000,
-    writeTimeoutMs: options.writeTimeoutMs ?? 30_000,
-    ...(options.maxBufferedBytes !== undefined ? { maxBufferedBytes: options.maxBufferedBytes } : {}),
-    maxLineLength: options.maxLineLength ?? 16_384,
-  };
-  try {
-    // Bad bounds are the caller's error now, not a silent refusal per connection.
-    loginLimits(options);
-    new LineBuffer(transportOptions, () => {});
-  } catch (err) {
-    return Promise.reject(err);
-  }
-  return startSessionServer(options, '* BYE Too many connections\r\n', ({ socket, connection, startTLSOptions, connectionOf }) => {
-    const transport = new SocketLineTransport(socket, transportOptions);
-    const session = new ImapServerSession(transport, {
-      ...options,
-      connection,
-      startTLS: startTLSOptions ? async () => connectionOf(await transport.startTLS(startTLSOptions)) : undefined,
-    });
-    return {
-      run: () => session.run().then((end) => options.onSessionEnd?.(end)),
-      shutdown: () => session.shutdown(),
-    };
+  return startLineServer(options, {
+    refusal: '* BYE Too many connections\r\n',
+    session(transport, connection, startTLS) {
+      const session = new ImapServerSession(transport, { ...options, connection, startTLS });
+      return { run: () => session.run().then((end) => options.onSessionEnd?.(end)), shutdown: () => session.shutdown() };
+    },
   });
 }

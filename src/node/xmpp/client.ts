@@ -6,23 +6,23 @@
  */
 import * as net from 'node:net';
 import * as tls from 'node:tls';
-import type { ChannelBindingProvider, ChannelBindingType } from '../channel-binding/provider.js';
-import { AuthenticationFailure, SASLFailure } from '../core/errors.js';
-import type { SASLMechanism } from '../core/mechanism.js';
+import type { ChannelBindingProvider, ChannelBindingType } from '../../channel-binding/provider.js';
+import { AuthenticationFailure, SASLFailure } from '../../core/errors.js';
+import type { SASLMechanism } from '../../core/mechanism.js';
 import {
   authenticateXmpp,
   clientStreamHeader,
   openClientStream,
   pickChannelBindingType,
   startTLSClient,
-} from '../protocols/xmpp/client.js';
-import type { XmlElement } from '../protocols/xmpp/element.js';
-import { XmppStreamError } from '../protocols/xmpp/errors.js';
-import { readChannelBindingTypes, readMechanisms, readStartTLS } from '../protocols/xmpp/features.js';
-import type { StreamHeader } from '../protocols/xmpp/parser.js';
-import { availableChannelBindings, channelBindingProvider, ChannelBindingError, type ChannelBindingPolicy, type TlsChannelBindingOptions } from './channel-binding.js';
-import { openSocket } from './connect.js';
-import { SocketXmppTransport, type SocketXmppTransportOptions } from './xmpp-socket-transport.js';
+} from '../../protocols/xmpp/client.js';
+import type { XmlElement } from '../../protocols/xmpp/element.js';
+import { XmppStreamError } from '../../protocols/xmpp/errors.js';
+import { readChannelBindingTypes, readMechanisms, readStartTLS } from '../../protocols/xmpp/features.js';
+import type { StreamHeader } from '../../protocols/xmpp/parser.js';
+import { availableChannelBindings, tlsChannelBinding, ChannelBindingError, type ChannelBindingPolicy, type TlsChannelBindingOptions } from '../../channel-binding/tls/index.js';
+import { openSocket } from '../transport/connect.js';
+import { SocketXmppTransport, type SocketXmppTransportOptions } from './socket-transport.js';
 
 /**
  * How the connection is secured: `'starttls'` (RFC 6120 §5, the default; the
@@ -114,7 +114,7 @@ export class XmppClientConnection {
     const available = socket ? availableChannelBindings(socket, tlsOptions) : [];
     const advertised = options.type !== undefined ? [options.type] : readChannelBindingTypes(this.#features);
     const chosen = pickChannelBindingType(advertised, available);
-    if (socket && chosen) return channelBindingProvider(socket, chosen, tlsOptions);
+    if (socket && chosen) return tlsChannelBinding(socket, chosen, tlsOptions);
     if (policy === 'require') throw new ChannelBindingError(socket ? 'no channel-binding type both sides support' : 'the connection is not TLS');
     return null;
   }

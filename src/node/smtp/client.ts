@@ -8,43 +8,32 @@
  * @module
  */
 import * as tls from 'node:tls';
-import { SASLError } from '../core/errors.js';
-import type { SASLMechanism } from '../core/mechanism.js';
-import { authenticate } from '../core/negotiate.js';
-import type { EhloResponse } from '../protocols/smtp/ehlo.js';
-import { SmtpClient, SmtpSASLInterface, type SmtpClientOptions } from '../protocols/smtp/client.js';
-import { connectLineTransport, tlsOptionsFor } from './connect.js';
-import type { SocketLineTransport } from './socket-line-transport.js';
+import { SASLError } from '../../core/errors.js';
+import type { SASLMechanism } from '../../core/mechanism.js';
+import { authenticate } from '../../core/negotiate.js';
+import type { EhloResponse } from '../../protocols/smtp/ehlo.js';
+import { SmtpClient, SmtpSASLInterface, type SmtpClientOptions } from '../../protocols/smtp/client.js';
+import { connectLineTransport, tlsOptionsFor, type ConnectOptions } from '../transport/connect.js';
+import type { SocketLineTransport } from '../transport/socket-line-transport.js';
 
 /** How the connection is secured. */
 export type SmtpSecurity = 'starttls' | 'implicit' | 'none';
 
-/** Options of {@link connectSmtp}. */
-export interface SmtpConnectOptions extends SmtpClientOptions {
-  /** Server host name or address. */
-  readonly host: string;
-  /** Server port. */
-  readonly port: number;
+/**
+ * Options of {@link connectSmtp}: where to connect and how (`host`, `port`,
+ * `tls`, `localAddress` and the transport bounds, as for
+ * `connectLineTransport`), plus SMTP's own.
+ */
+export interface SmtpConnectOptions extends SmtpClientOptions, Omit<ConnectOptions, 'security' | 'connectTimeoutMs'> {
   /**
    * `'starttls'` (default; fails when the server does not offer STARTTLS),
    * `'implicit'` (TLS from the first byte, RFC 8314) or `'none'`.
    */
   readonly security?: SmtpSecurity;
-  /**
-   * Options for `tls.connect` (`ca`, `servername`, `minVersion`,
-   * `maxVersion`, ...). Certificates are verified unless
-   * `rejectUnauthorized: false` is given. `servername` defaults to `host`
-   * when that is a name.
-   */
-  readonly tls?: tls.ConnectionOptions;
   /** The name sent with EHLO. Default `'localhost'`. */
   readonly ehloDomain?: string;
-  /** Local address to connect from (default: chosen by the system). */
-  readonly localAddress?: string;
   /** Milliseconds to wait for the TCP (and implicit TLS) connection. Default 30000. */
   readonly connectTimeoutMs?: number;
-  /** Milliseconds a read may wait for a line. Default 30000. */
-  readonly readTimeoutMs?: number;
 }
 
 /**

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { SASLError } from '../core/errors.js';
+import { SASLError } from '../../core/errors.js';
 
 /** Raised for transport problems: timeout, closed connection, oversize line. */
 export class TransportError extends SASLError {

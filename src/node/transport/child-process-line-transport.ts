@@ -7,7 +7,7 @@
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
-import type { LineTransport } from '../protocols/transport.js';
+import type { LineTransport } from '../../protocols/transport.js';
 import { TransportError } from './line-buffer.js';
 import { StreamLineTransport, type StreamLineTransportOptions } from './stream-line-transport.js';
 

@@ -7,7 +7,7 @@
  * @module
  */
 import { createHash } from 'node:crypto';
-import { ChannelBindingError } from './channel-binding-error.js';
+import { ChannelBindingError } from '../error.js';
 
 /** Node hash names RFC 5929 §4.1 can select. */
 export type EndPointHash = 'sha256' | 'sha224' | 'sha384' | 'sha512';
