@@ -3,18 +3,8 @@
 // final challenge. The SCRAM clients check the server signature, so each
 // success also proves the server's `v=`.
 import { describe, expect, it } from 'vitest';
-import {
-  ANONYMOUS,
-  AuthenticationFailure,
-  PLAIN,
-  SASLFailure,
-  SASLStateMachine,
-  SCRAM,
-  SCRAMPLUS,
-  authenticate,
-  base64Decode,
-  type HashName,
-} from '../src/index.js';
+import { ANONYMOUS, AuthenticationFailure, PLAIN, SASLFailure, SASLStateMachine, SCRAM, SCRAMPLUS, authenticate, type HashName } from '../src/index.js';
+import { base64Decode } from '../src/mechanism.js';
 import {
   ANONYMOUSServer,
   LoopbackInterface,
@@ -27,7 +17,7 @@ import {
   scramServerMechanisms,
   type ServerConnection,
 } from '../src/server/index.js';
-import { xmppAuthzidOf } from '../src/protocols/xmpp/index.js';
+import { xmppAuthzidOf } from '../src/protocols/xmpp/authzid.js';
 import { ALL_HASHES, SECRET, cb, dec, enc, feed, makeServer } from './helpers/server.js';
 
 const TLS: ServerConnection = { secure: true, channelBindings: [cb('tls-exporter'), cb('tls-server-end-point', 9)] };

@@ -5,22 +5,8 @@
  *
  * @module
  */
-import {
-  ANONYMOUS,
-  CRAMMD5,
-  EXTERNAL,
-  HASHES,
-  LOGIN,
-  OAUTHBEARER,
-  PLAIN,
-  SCRAM,
-  SCRAMPLUS,
-  XOAUTH2,
-  type ChannelBindingProvider,
-  type CredentialProvider,
-  type HashName,
-  type SASLMechanism,
-} from '../index.js';
+import { ANONYMOUS, CRAMMD5, EXTERNAL, LOGIN, OAUTHBEARER, PLAIN, SCRAM, SCRAMPLUS, XOAUTH2, type ChannelBindingProvider, type CredentialProvider, type HashName, type SASLMechanism } from '../index.js';
+import { HASHES } from '../mechanism.js';
 import { UsageError } from './args.js';
 
 /** The mechanism names `-m` accepts (SCRAM with every hash saslkit has, -PLUS included). */

@@ -1,5 +1,7 @@
 /**
- * saslkit: the server side: server framework, server mechanisms, credential store and formats.
+ * saslkit/server: the server side: the server framework, the server
+ * mechanisms, verifier stores and their formats (RFC 5803, PostgreSQL,
+ * Dovecot), the login throttle.
  *
  * ```ts
  * import { SASLServer, MemoryCredentialStore, PLAINServer, scramServerMechanisms } from 'saslkit/server';
@@ -9,7 +11,9 @@
  * const server = new SASLServer({ mechanisms: [...scramServerMechanisms(), new PLAINServer()], credentials });
  * ```
  *
- * See the guide "Running a SASL server" (docs/server.md).
+ * A protocol runs one exchange with {@link SASLServer.start}; the protocol
+ * entries (`saslkit/imap`, `saslkit/smtp`, `saslkit/xmpp`) do it for their
+ * wire forms. See the guide "Running a SASL server" (docs/server.md).
  *
  * @module saslkit/server
  */
@@ -37,7 +41,6 @@ export {
   type ServerMechanismSession,
 } from './mechanism.js';
 export {
-  DEFAULT_MAX_AUTH_FAILURES,
   MemoryLoginThrottle,
   isFailedLogin,
   type LoginAttempt,
@@ -46,26 +49,14 @@ export {
   type ThrottleDecision,
   type ThrottleSize,
 } from './throttle.js';
-export { defaultAuthorizer, sameIdentity, type AuthorizationGrant, type AuthorizationRequest, type Authorizer, type AuthzidOf } from './authorization.js';
+export { defaultAuthorizer, type AuthorizationGrant, type AuthorizationRequest, type Authorizer, type AuthzidOf } from './authorization.js';
 export { LoopbackInterface, type LoopbackOptions } from './loopback.js';
 export { MemoryCredentialStore, type AddUserOptions, type CredentialStore } from './credentials/store.js';
-export {
-  DEFAULT_SALT_LENGTH,
-  checkScramCredential,
-  defaultIterationCount,
-  deriveScramCredentials,
-  dummyVerifier,
-  profileOf,
-  unknownUserCredential,
-  verifyScramPassword,
-  type DeriveScramOptions,
-  type ScramCredential,
-  type VerifierProfile,
-} from './credentials/scram.js';
+export { deriveScramCredentials, type DeriveScramOptions, type ScramCredential, type VerifierProfile } from './credentials/scram.js';
 export { formatScramCredential, parseScramCredential, type ScramCredentialFormat } from './credentials/formats.js';
-export { iterationCountWarning } from '../scram/iterations.js';
+export { unknownUserVerifier, verifyPasswordWithStore } from './credentials/verify.js';
 
-export { PLAINServer, decodePlainMessage, type PlainMessage } from '../../mechanisms/plain-server.js';
+export { PLAINServer } from '../../mechanisms/plain-server.js';
 export { ANONYMOUSServer } from '../../mechanisms/anonymous-server.js';
 export {
   SCRAMServer,
@@ -85,5 +76,4 @@ export {
 } from '../../mechanisms/oauthbearer-server.js';
 export { XOAUTH2Server, type XOAUTH2ServerOptions } from '../../mechanisms/xoauth2-server.js';
 export { LOGINServer } from '../../mechanisms/login-server.js';
-export { typicalVerifierProfiles, unknownUserVerifier, verifyPasswordWithStore } from './credentials/verify.js';
 export { EXTERNALServer } from '../../mechanisms/external-server.js';
