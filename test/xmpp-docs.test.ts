@@ -25,6 +25,7 @@ describe('docs/xmpp.md quotes its examples verbatim', () => {
     ['docs/examples/xmpp-node-client.ts', 'node-client'],
     ['docs/examples/xmpp-server.ts', 'session'],
     ['docs/examples/xmpp-listener.ts', 'listener'],
+    ['docs/examples/xmpp-own-server.ts', 'own-server'],
   ];
   const blocks = markdownBlocks('docs/xmpp.md');
   for (const [file, name] of quotes) {

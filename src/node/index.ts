@@ -13,6 +13,7 @@
  */
 export { SocketLineTransport, TransportError, type SocketLineTransportOptions } from './socket-line-transport.js';
 export { ChildProcessLineTransport, type ChildProcessLineTransportOptions, type ChildExit } from './child-process-line-transport.js';
+export type { StreamLineTransport, StreamLineTransportOptions } from './stream-line-transport.js';
 export {
   ChannelBindingError,
   availableChannelBindings,
@@ -22,6 +23,7 @@ export {
   connectionIdentityOf,
   channelBindingFor,
   type ChannelBindingPolicy,
+  type TlsRole,
   type TlsChannelBindingOptions,
   type ChannelBindingForOptions,
   type ConnectionIdentity,
@@ -35,6 +37,7 @@ export { SocketXmppTransport, type SocketXmppTransportOptions, type XmppStartTLS
 export { connectXmpp, type XmppClientConnection, type XmppChannelBindingOptions, type XmppConnectOptions, type XmppSecurity } from './xmpp-client.js';
 export type { RunningServer, ServedSession, SessionContext, SessionServerOptions } from './session-server.js';
 export { startXmppServer, type NodeXmppServerOptions, type RunningXmppServer } from './xmpp-server.js';
+export type { FeatureSet } from '../protocols/xmpp/features.js';
 export type { StartTLSOptions, ClientStartTLSOptions, ServerStartTLSOptions } from './tls-upgrade.js';
 export { clientCertificateIdentity, type ClientCertificateIdentityOptions } from './client-certificate.js';
 

@@ -139,7 +139,7 @@ const MECHANISM_NAME = /^[A-Z0-9_-]{1,20}$/;
  * - the tagged `OK` is success (IMAP carries no additional data with success:
  *   a server sends it as a last `+` challenge, answered with an empty line);
  *   `NO`/`BAD` become a {@link SASLFailure} whose condition comes from the
- *   response code (see {@link imapFailureCondition}).
+ *   response code (see `imapFailureCondition`).
  *
  * After success, {@link ImapSASLInterface.lastResponse} holds the tagged OK
  * and the channel's capabilities are current.

@@ -30,8 +30,18 @@ export interface SmtpAuthRequest {
 
 /** How one AUTH command ended: success (235 sent), or the failure whose reply was sent. */
 export type SmtpAuthResult =
-  | { readonly kind: 'success'; readonly outcome: AuthOutcome }
-  | { readonly kind: 'failure'; readonly failure: ServerFailure };
+  | {
+      /** Discriminant. */
+      readonly kind: 'success';
+      /** Who authenticated: mechanism, authcid, authzid, channel binding, claims. */
+      readonly outcome: AuthOutcome;
+    }
+  | {
+      /** Discriminant. */
+      readonly kind: 'failure';
+      /** The failure and its condition (the final reply was sent). */
+      readonly failure: ServerFailure;
+    };
 
 const MECHANISM = /^[A-Za-z0-9_-]{1,20}$/;
 

@@ -36,8 +36,18 @@ export interface XmppAuthRequest {
 
 /** How one SASL negotiation ended: success, or the `<failure/>` that was sent. */
 export type XmppServeAuthResult =
-  | { readonly kind: 'success'; readonly outcome: AuthOutcome }
-  | { readonly kind: 'failure'; readonly failure: ServerFailure };
+  | {
+      /** Discriminant. */
+      readonly kind: 'success';
+      /** Who authenticated: mechanism, authcid, authzid, channel binding, claims. */
+      readonly outcome: AuthOutcome;
+    }
+  | {
+      /** Discriminant. */
+      readonly kind: 'failure';
+      /** The failure and its condition (<failure/> was sent). */
+      readonly failure: ServerFailure;
+    };
 
 /**
  * Run one SASL negotiation (RFC 6120 §6.4.2–§6.4.6) for the client's

@@ -19,7 +19,7 @@ import { NS_STREAMS } from './namespaces.js';
 import { escapeAttribute, type XmlElement, type XmlNode } from './element.js';
 import { XmppStreamError } from './errors.js';
 
-/** Bounds of {@link XmppStreamParser} and {@link parseXmlElement}. */
+/** Bounds of `XmppStreamParser` and {@link parseXmlElement}. */
 export interface XmlLimits {
   /** Largest top-level element (or stream header), in characters. Default 65536. */
   readonly maxElementSize?: number;
