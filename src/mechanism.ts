@@ -6,7 +6,7 @@
  *   runs it, with its chores), {@link NamedMechanism} (a mechanism with one
  *   name), {@link offeredSet}, {@link requireSuccess},
  *   {@link requireSecureChannel}, {@link stateFromReply},
- *   {@link resolveCredentials};
+ *   {@link resolveCredentials}, {@link localError};
  * - bytes: UTF-8 and strict base64 (RFC 4648 §4), input checks, concatenation;
  * - crypto that runs everywhere: {@link HASHES} / {@link hashByName} (HMAC and
  *   H of RFC 5802 §2.2), {@link pbkdf2} (Hi), {@link timingSafeEqual},
@@ -23,6 +23,7 @@
  * @module saslkit/mechanism
  */
 export { stateFromReply } from './core/state.js';
+export { localError } from './core/errors.js';
 export { NamedMechanism, offeredSet, requireSuccess, requireSecureChannel } from './core/mechanism.js';
 export { runMechanism } from './core/negotiate.js';
 export { resolveCredentials } from './core/credentials.js';
