@@ -9,9 +9,9 @@
  * @module
  */
 import { base64Decode, base64Encode } from '../../core/bytes.js';
-import type { AuthOutcome } from '../../server/exchange.js';
 import { failure, type ServerConnection, type ServerFailure } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
+import type { AuthCommandFailure, AuthCommandSuccess } from '../auth-result.js';
 import type { LineTransport } from '../transport.js';
 import { SMTP_AUTH_STATUS, statusForCondition, type SmtpStatus } from './codes.js';
 import { formatReply } from './reply.js';
@@ -29,19 +29,7 @@ export interface SmtpAuthRequest {
 }
 
 /** How one AUTH command ended: success (235 sent), or the failure whose reply was sent. */
-export type SmtpAuthResult =
-  | {
-      /** Discriminant. */
-      readonly kind: 'success';
-      /** Who authenticated: mechanism, authcid, authzid, channel binding, claims. */
-      readonly outcome: AuthOutcome;
-    }
-  | {
-      /** Discriminant. */
-      readonly kind: 'failure';
-      /** The failure and its condition (the final reply was sent). */
-      readonly failure: ServerFailure;
-    };
+export type SmtpAuthResult = AuthCommandSuccess | AuthCommandFailure;
 
 const MECHANISM = /^[A-Za-z0-9_-]{1,20}$/;
 

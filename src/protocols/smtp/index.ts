@@ -20,3 +20,4 @@ export { SmtpProtocolError, readReply, type SmtpReply, type SmtpReplyLine, type 
 export type { EhloResponse } from './ehlo.js';
 export { SmtpClient, SmtpSASLInterface, SmtpReplyError, type SmtpClientOptions, type SmtpSASLPort } from './client.js';
 export { serveSmtpAuth, type SmtpAuthRequest, type SmtpAuthResult } from './auth.js';
+export type { AuthCommandSuccess, AuthCommandFailure } from '../auth-result.js';

@@ -10,9 +10,10 @@
  */
 import { isSASLCondition } from '../../core/conditions.js';
 import { SASLError } from '../../core/errors.js';
-import type { AuthOutcome, ServerExchange, ServerResult } from '../../server/exchange.js';
-import type { ServerConnection, ServerFailure } from '../../server/mechanism.js';
+import type { ServerExchange, ServerResult } from '../../server/exchange.js';
+import type { ServerConnection } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
+import type { AuthCommandFailure, AuthCommandSuccess } from '../auth-result.js';
 import { isElement, type XmlElement } from './element.js';
 import { XmppStreamError } from './errors.js';
 import { xmppAuthzidOf } from './authzid.js';
@@ -35,19 +36,7 @@ export interface XmppAuthRequest {
 }
 
 /** How one SASL negotiation ended: success, or the `<failure/>` that was sent. */
-export type XmppServeAuthResult =
-  | {
-      /** Discriminant. */
-      readonly kind: 'success';
-      /** Who authenticated: mechanism, authcid, authzid, channel binding, claims. */
-      readonly outcome: AuthOutcome;
-    }
-  | {
-      /** Discriminant. */
-      readonly kind: 'failure';
-      /** The failure and its condition (<failure/> was sent). */
-      readonly failure: ServerFailure;
-    };
+export type XmppServeAuthResult = AuthCommandSuccess | AuthCommandFailure;
 
 /**
  * Run one SASL negotiation (RFC 6120 §6.4.2–§6.4.6) for the client's

@@ -26,4 +26,5 @@ export { readMechanisms } from './features.js';
 export { XmppSASLInterface } from './sasl-client.js';
 export { authenticateXmpp, clientStreamHeader, openClientStream, startTLSClient, type XmppAuthResult } from './client.js';
 export { serveXmppAuth, type XmppAuthRequest, type XmppServeAuthResult } from './auth.js';
+export type { AuthCommandSuccess, AuthCommandFailure } from '../auth-result.js';
 export { FramedXmppTransport, webSocketXmppTransport, type FramedXmppTransportOptions, type WebSocketLike } from './framed.js';
