@@ -18,7 +18,7 @@ import { checkTraceToken } from './anonymous.js';
 /**
  * ANONYMOUS (RFC 4505), server side. The client's message is its trace
  * token (possibly empty), checked against the trace profile with
- * {@link checkTraceToken}. The outcome has `authcid` and `authzid` `null`
+ * `checkTraceToken`. The outcome has `authcid` and `authzid` `null`
  * and the token in `claims.traceToken`: log it, never trust it.
  */
 export class ANONYMOUSServer extends DescribedServerMechanism {

@@ -49,7 +49,7 @@ export interface SCRAMServerOptions {
   /**
    * The iteration count shown for unknown users. Default: what a typical
    * user of the store has for this hash ({@link CredentialStore.verifierProfiles},
-   * else the last known user seen), else {@link defaultIterationCount} of the hash.
+   * else the last known user seen), else `defaultIterationCount` of the hash.
    */
   readonly unknownUserIterations?: number;
   /** The salt length (bytes) shown for unknown users. Default: as for the iteration count, else 16 (what saslkit makes). */

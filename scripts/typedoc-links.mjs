@@ -21,8 +21,9 @@ function moduleNames() {
   const names = new Map();
   for (const [key, target] of Object.entries(pkg.exports ?? {})) {
     const types = typeof target === 'object' && target !== null ? target.types : undefined;
-    const m = typeof types === 'string' ? /^\.\/dist\/src\/(?:(.+)\/)?index\.d\.ts$/.exec(types) : null;
-    if (m) names.set(m[1] ?? 'index', pkg.name + key.slice(1));
+    // ./dist/src/index.d.ts → index, ./dist/src/server/index.d.ts → server, ./dist/src/mechanism.d.ts → mechanism
+    const m = typeof types === 'string' ? /^\.\/dist\/src\/(.+)\.d\.ts$/.exec(types) : null;
+    if (m) names.set(m[1] === 'index' ? 'index' : m[1].replace(/\/index$/, ''), pkg.name + key.slice(1));
   }
   return names;
 }

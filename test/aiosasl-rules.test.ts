@@ -5,7 +5,8 @@
 // success data is shown as a final challenge. A server failing mutual
 // authentication stays an AuthenticationFailure.
 import { describe, expect, it } from 'vitest';
-import { AuthenticationFailure, SASLError, SASLFailure, SASLStateMachine, SCRAM, runMechanism } from '../src/index.js';
+import { AuthenticationFailure, SASLError, SASLFailure, SASLStateMachine, SCRAM } from '../src/index.js';
+import { runMechanism } from '../src/mechanism.js';
 import { MemoryCredentialStore, SASLServer, SCRAMServer } from '../src/server/index.js';
 import { ReferenceScramServer, ScriptedInterface } from './helpers/scripted.js';
 

@@ -116,12 +116,12 @@ describe('browser bundle of the root entry', () => {
     if (work) rmSync(work, { recursive: true, force: true });
   });
 
-  /** An app whose entry imports 'saslkit' and hands it to the page's global scope. */
+  /** An app whose entry imports 'saslkit' and 'saslkit/mechanism' and hands them to the page's global scope. */
   function makeApp(appDir: string, packageDir: string): string {
     mkdirSync(join(appDir, 'node_modules'), { recursive: true });
     symlinkSync(packageDir, join(appDir, 'node_modules', 'saslkit'), 'dir');
     const entry = join(appDir, 'entry.js');
-    writeFileSync(entry, "import * as saslkit from 'saslkit';\nglobalThis.saslkit = saslkit;\n");
+    writeFileSync(entry, "import * as saslkit from 'saslkit';\nimport * as mechanism from 'saslkit/mechanism';\nglobalThis.saslkit = { ...saslkit, ...mechanism };\n");
     return entry;
   }
 

@@ -9,7 +9,10 @@ import { describe, expect, it } from 'vitest';
 import type { BackendHashName } from '../src/crypto/backend.js';
 import { backend as nodeBackend } from '../src/crypto/backend.node.js';
 import { backend as portableBackend } from '../src/crypto/backend-portable.js';
-import { SASLFailure, base64Decode, base64Encode, hashByName, pbkdf2, pbkdf2Portable, randomBytes } from '../src/index.js';
+import { SASLFailure } from '../src/index.js';
+import { base64Decode, base64Encode, hashByName, pbkdf2 } from '../src/mechanism.js';
+import { pbkdf2Portable } from '../src/crypto/pbkdf2.js';
+import { randomBytes } from '../src/crypto/random.js';
 
 const HASHES: readonly BackendHashName[] = ['SHA-1', 'SHA-256', 'SHA-512', 'SHA3-512'];
 const NODE_NAME = { 'SHA-1': 'sha1', 'SHA-256': 'sha256', 'SHA-512': 'sha512', 'SHA3-512': 'sha3-512' } as const;

@@ -2,24 +2,10 @@
 // comparison, nonces, strict base64 (RFC 4648) and strict UTF-8.
 import { createHash, createHmac, pbkdf2Sync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  HASHES,
-  PBKDF2_HARD_LIMIT,
-  SASLError,
-  SASLFailure,
-  base64Decode,
-  base64Encode,
-  hashByName,
-  pbkdf2,
-  pbkdf2Native,
-  pbkdf2Portable,
-  randomBytes,
-  randomNonce,
-  timingSafeEqual,
-  utf8Decode,
-  utf8Encode,
-  type HashAlgorithm,
-} from '../src/index.js';
+import { HASHES, base64Decode, base64Encode, hashByName, pbkdf2, randomNonce, timingSafeEqual, utf8Decode, utf8Encode, type HashAlgorithm } from '../src/mechanism.js';
+import { PBKDF2_HARD_LIMIT, pbkdf2Native, pbkdf2Portable } from '../src/crypto/pbkdf2.js';
+import { SASLError, SASLFailure } from '../src/index.js';
+import { randomBytes } from '../src/crypto/random.js';
 import { rejection, syncError } from './helpers/errors.js';
 import { backend as portableBackend } from '../src/crypto/backend-portable.js';
 

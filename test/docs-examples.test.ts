@@ -12,8 +12,9 @@ import { XOTP } from '../docs/examples/x-otp.js';
 import { XOTPServer } from '../docs/examples/x-otp-server.js';
 import { NoCancelInterface } from '../docs/examples/no-cancel.js';
 import { LoopbackInterface, SASLServer, type ServerConnection } from '../src/server/index.js';
-import { AuthenticationFailure, EXTERNAL, PLAIN, SASLError, SASLFailure, SASLStateMachine, SCRAM, authenticate, runMechanism } from '../src/index.js';
-import type { LineTransport } from '../src/protocols/lines/index.js';
+import { AuthenticationFailure, EXTERNAL, PLAIN, SASLError, SASLFailure, SASLStateMachine, SCRAM, authenticate } from '../src/index.js';
+import { runMechanism } from '../src/mechanism.js';
+import type { LineTransport } from '../src/protocols/imap/index.js';
 import { PACKAGE_SPECIFIERS, exampleRegion, markdownBlocks } from './helpers/doc-quotes.js';
 
 const USER = 'user';

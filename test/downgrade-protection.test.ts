@@ -17,8 +17,9 @@ import {
   authenticate,
   type ChannelBindingProvider,
 } from '../src/index.js';
-import { LoopbackInterface, MemoryCredentialStore, SASLServer, SCRAMPLUSServer, SCRAMServer, iterationCountWarning } from '../src/server/index.js';
-import { hashByName } from '../src/index.js';
+import { LoopbackInterface, MemoryCredentialStore, SASLServer, SCRAMPLUSServer, SCRAMServer } from '../src/server/index.js';
+import { iterationCountWarning } from '../src/scram/iterations.js';
+import { hashByName } from '../src/mechanism.js';
 import { ReferenceScramServer } from './helpers/scripted.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { AuthenticationFailure, EXTERNAL, PLAIN, SASLError, SASLFailure, SASLStateMachine, authenticate, runMechanism } from '../src/index.js';
+import { AuthenticationFailure, EXTERNAL, PLAIN, SASLError, SASLFailure, SASLStateMachine, authenticate } from '../src/index.js';
+import { runMechanism } from '../src/mechanism.js';
 import { ScriptedInterface } from './helpers/scripted.js';
 
 // RFC 4422 Appendix A has no peer in this suite's reach that would accept

@@ -30,7 +30,8 @@ describe('SASLprep printable-ASCII shortcut', () => {
 
 describe('SCRAM server: HMAC keys prepared once per stored verifier', () => {
   it('repeated logins verify; a replaced verifier (new password) is used at once, the old one no more', async () => {
-    const { AuthenticationFailure, SASLStateMachine, SCRAM, runMechanism } = await import('../src/index.js');
+    const { AuthenticationFailure, SASLStateMachine, SCRAM } = await import('../src/index.js');
+    const { runMechanism } = await import('../src/mechanism.js');
     const { LoopbackInterface, MemoryCredentialStore, SASLServer, scramServerMechanisms } = await import('../src/server/index.js');
     const store = new MemoryCredentialStore();
     await store.addUser('user', 'first password', { hashes: ['SHA-256'], iterations: 4096 });

@@ -4,17 +4,8 @@
 // cancellation, LOGIN/LOGINDISABLED and STARTTLS injection (raw lines).
 import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AuthenticationFailure,
-  PLAIN,
-  SASLFailure,
-  SASLStateMachine,
-  SCRAM,
-  SCRAMPLUS,
-  utf8Encode,
-  type ChannelBindingType,
-  type HashName,
-} from '../src/index.js';
+import { AuthenticationFailure, PLAIN, SASLFailure, SASLStateMachine, SCRAM, SCRAMPLUS, type ChannelBindingType, type HashName } from '../src/index.js';
+import { utf8Encode } from '../src/mechanism.js';
 import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
 import { ImapClientChannel, ImapSASLInterface } from '../src/protocols/imap/index.js';
 import { connectLineTransport, type ConnectionSecurity } from '../src/node/transport/connect.js';

@@ -5,7 +5,8 @@
 import * as net from 'node:net';
 import * as tls from 'node:tls';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { SASLError, SASLFailure, SASLStateMachine, utf8Encode } from '../src/index.js';
+import { SASLError, SASLFailure, SASLStateMachine } from '../src/index.js';
+import { utf8Encode } from '../src/mechanism.js';
 import { ImapByeError, ImapProtocolError, ImapSASLInterface } from '../src/protocols/imap/index.js';
 import { connectLineTransport } from '../src/node/transport/connect.js';
 import { ImapClientSession } from '../src/node/imap/client.js';

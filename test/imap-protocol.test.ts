@@ -2,14 +2,10 @@
 // between IMAP NO/BAD + RFC 5530 codes and RFC 6120 conditions.
 import { describe, expect, it } from 'vitest';
 import { SASL_CONDITIONS, SASLError } from '../src/index.js';
-import {
-  IMAP_FAILURE_FORMS,
-  ImapCapabilities,
-  ImapProtocolError,
-  imapFailureCondition,
-  isImapTag,
-  parseServerResponse,
-} from '../src/protocols/imap/index.js';
+import { IMAP_FAILURE_FORMS, imapFailureCondition } from '../src/protocols/imap/conditions.js';
+import { ImapCapabilities } from '../src/protocols/imap/capabilities.js';
+import { ImapProtocolError, parseServerResponse } from '../src/protocols/imap/index.js';
+import { isImapTag } from '../src/protocols/imap/response.js';
 
 describe('parseServerResponse', () => {
   it('reads continuations, with and without text', () => {

@@ -24,19 +24,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import {
-  AuthenticationFailure,
-  PLAIN,
-  SASLFailure,
-  SASLInterface,
-  SCRAM,
-  authenticate,
-  base64Decode,
-  base64Encode,
-  concatBytes,
-  utf8Encode,
-  type NextStateTuple,
-} from '../src/index.js';
+import { AuthenticationFailure, PLAIN, SASLFailure, SASLInterface, SCRAM, authenticate, type NextStateTuple } from '../src/index.js';
+import { base64Decode, base64Encode, concatBytes, utf8Encode } from '../src/mechanism.js';
 import { ChildProcessLineTransport } from '../src/node/index.js';
 import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
 import { describeWithPeers } from './helpers/peers.js';

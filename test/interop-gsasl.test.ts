@@ -5,24 +5,11 @@
 // verifier loaded into the saslkit server.
 import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ANONYMOUS,
-  AuthenticationFailure,
-  PLAIN,
-  SASLFailure,
-  SASLStateMachine,
-  SCRAM,
-  authenticate,
-  base64Decode,
-  base64Encode,
-  utf8Decode,
-  utf8Encode,
-  type CredentialProvider,
-  type SASLMechanism,
-  runMechanism,
-} from '../src/index.js';
+import { ANONYMOUS, AuthenticationFailure, PLAIN, SASLFailure, SASLStateMachine, SCRAM, authenticate, type CredentialProvider, type SASLMechanism } from '../src/index.js';
+import { base64Decode, base64Encode, utf8Decode, utf8Encode, runMechanism } from '../src/mechanism.js';
 import { ChildProcessLineTransport, type ChildExit } from '../src/node/index.js';
-import { GsaslDiagnostics, LinesSASLInterface, serveLines, type LineTransport, type LinesServerResult } from '../src/protocols/lines/index.js';
+import { GsaslDiagnostics, LinesSASLInterface, serveLines, type LinesServerResult } from '../src/gsasl.js';
+import type { LineTransport } from '../src/protocols/imap/index.js';
 import {
   ANONYMOUSServer,
   MemoryCredentialStore,

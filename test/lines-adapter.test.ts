@@ -3,17 +3,12 @@
 // against gsasl itself in interop-gsasl.test.ts.
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { PLAIN, SASLError, SASLFailure, SASLStateMachine, base64Encode, utf8Encode, runMechanism } from '../src/index.js';
-import { StreamLineTransport } from '../src/node/index.js';
-import {
-  GsaslDiagnostics,
-  LinesSASLInterface,
-  checkMechanismName,
-  decodeLine,
-  encodeLine,
-  gsaslErrorCondition,
-  serveLines,
-} from '../src/protocols/lines/index.js';
+import { PLAIN, SASLError, SASLFailure, SASLStateMachine } from '../src/index.js';
+import { base64Encode, utf8Encode, runMechanism } from '../src/mechanism.js';
+import { StreamLineTransport } from '../src/node/transport/stream-line-transport.js';
+import { GsaslDiagnostics, LinesSASLInterface, serveLines } from '../src/gsasl.js';
+import { checkMechanismName, decodeLine, encodeLine } from '../src/protocols/lines/format.js';
+import { gsaslErrorCondition } from '../src/protocols/lines/status.js';
 import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms } from '../src/server/index.js';
 
 /** Two ends of a line pipe, plus a stderr-like status pipe for the client end. */

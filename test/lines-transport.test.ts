@@ -5,7 +5,8 @@ import { once } from 'node:events';
 import * as net from 'node:net';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ChildProcessLineTransport, SocketLineTransport, StreamLineTransport, TransportError } from '../src/node/index.js';
+import { ChildProcessLineTransport, SocketLineTransport, TransportError } from '../src/node/index.js';
+import { StreamLineTransport } from '../src/node/transport/stream-line-transport.js';
 
 function collect(stream: PassThrough): () => string {
   const chunks: Buffer[] = [];

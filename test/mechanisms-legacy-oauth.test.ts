@@ -1,17 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AuthenticationFailure,
-  CRAMMD5,
-  LOGIN,
-  OAUTHBEARER,
-  SASLError,
-  SASLFailure,
-  SASLStateMachine,
-  XOAUTH2,
-  cramMd5Response,
-  encodeOAuthBearerMessage,
-  encodeXOAuth2Message,
-  parseOAuthError, runMechanism } from '../src/index.js';
+import { AuthenticationFailure, CRAMMD5, LOGIN, OAUTHBEARER, SASLError, SASLFailure, SASLStateMachine, XOAUTH2 } from '../src/index.js';
+import { cramMd5Response, encodeOAuthBearerMessage, encodeXOAuth2Message, parseOAuthError, runMechanism } from '../src/mechanism.js';
 import { ScriptedInterface } from './helpers/scripted.js';
 
 const text = (b: Uint8Array) => new TextDecoder().decode(b);

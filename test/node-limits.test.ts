@@ -7,16 +7,8 @@
 import * as net from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExchangeEnd, SASLServer } from '../src/server/index.js';
-import {
-  LineBuffer,
-  SocketLineTransport,
-  SocketXmppTransport,
-  connectXmpp,
-  startImapServer,
-  startSmtpServer,
-  startXmppServer,
-  type RunningServer,
-} from '../src/node/index.js';
+import { LineBuffer } from '../src/node/transport/line-buffer.js';
+import { SocketLineTransport, SocketXmppTransport, connectXmpp, startImapServer, startSmtpServer, startXmppServer, type RunningServer } from '../src/node/index.js';
 import { ImapServerSession } from '../src/protocols/imap/server.js';
 import { SmtpServerSession } from '../src/protocols/smtp/server.js';
 import { XmppServerSession } from '../src/protocols/xmpp/server.js';

@@ -2,10 +2,12 @@
 // must arrive there bounded and without characters that forge lines or hide
 // text, whichever protocol carried it.
 import { describe, expect, it } from 'vitest';
-import { parseOAuthError } from '../src/index.js';
+import { parseOAuthError } from '../src/mechanism.js';
 import { peerText, quotePeerText } from '../src/core/peer-text.js';
-import { NS_SASL, NS_STREAMS, NS_STREAM_ERRORS, failureOf, parseXmlElement, streamErrorOf } from '../src/protocols/xmpp/index.js';
-import { quoteImapText } from '../src/protocols/imap/index.js';
+import { NS_SASL, NS_STREAMS, NS_STREAM_ERRORS } from '../src/protocols/xmpp/namespaces.js';
+import { failureOf, streamErrorOf } from '../src/protocols/xmpp/wire.js';
+import { parseXmlElement } from '../src/protocols/xmpp/index.js';
+import { quoteImapText } from '../src/protocols/imap/response.js';
 import { excerpt } from '../src/protocols/smtp/reply.js';
 
 const UNSAFE = /[\p{C}\p{Zl}\p{Zp}]/u;

@@ -5,7 +5,8 @@
 import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SASLError, SASLInterface, SASLStateMachine, SCRAM, SCRAMPLUS, type NextStateTuple, runMechanism } from '../src/index.js';
+import { SASLError, SASLInterface, SASLStateMachine, SCRAM, SCRAMPLUS, type NextStateTuple } from '../src/index.js';
+import { runMechanism } from '../src/mechanism.js';
 import { NODE_HASH, referenceScramKeys, type ReferenceHash } from './helpers/scripted.js';
 
 const PASSWORD = 'property-SECRET-pw';

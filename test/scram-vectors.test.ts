@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { SASLStateMachine, SCRAM, runMechanism } from '../src/index.js';
+import { SASLStateMachine, SCRAM } from '../src/index.js';
+import { runMechanism } from '../src/mechanism.js';
 import { ScriptedInterface } from './helpers/scripted.js';
 
 describe('SCRAM RFC test vectors', () => {

@@ -3,21 +3,12 @@
 // `gsasl --mkpasswd` (run at test time), and loading them into a server.
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { PLAIN, SASLError, SCRAM, authenticate, base64Decode, base64Encode, type HashName } from '../src/index.js';
-import {
-  LoopbackInterface,
-  MemoryCredentialStore,
-  PLAINServer,
-  SASLServer,
-  SCRAMServer,
-  checkScramCredential,
-  defaultIterationCount,
-  deriveScramCredentials,
-  formatScramCredential,
-  parseScramCredential,
-  verifyScramPassword,
-  type ScramCredential,
-} from '../src/server/index.js';
+import { PLAIN, SASLError, SCRAM, authenticate, type HashName } from '../src/index.js';
+import { base64Decode, base64Encode } from '../src/mechanism.js';
+import { LoopbackInterface, MemoryCredentialStore, PLAINServer, SASLServer, SCRAMServer } from '../src/server/index.js';
+import { formatScramCredential, parseScramCredential } from '../src/server/credentials/formats.js';
+import { deriveScramCredentials, type ScramCredential } from '../src/server/credentials/scram.js';
+import { checkScramCredential, defaultIterationCount, verifyScramPassword } from '../src/server/credentials/scram.js';
 import { describeWithPeers } from './helpers/peers.js';
 import { ALL_HASHES, SECRET } from './helpers/server.js';
 

@@ -2,7 +2,8 @@
 // success outcome or the failure condition, for every way an exchange ends;
 // a throwing hook changes nothing for the client.
 import { describe, expect, it } from 'vitest';
-import { AuthenticationFailure, PLAIN, SCRAM, authenticate, encodePlainMessage } from '../src/index.js';
+import { AuthenticationFailure, PLAIN, SCRAM, authenticate } from '../src/index.js';
+import { encodePlainMessage } from '../src/mechanism.js';
 import { LoopbackInterface, type ExchangeEnd } from '../src/server/index.js';
 import { enc, makeServer } from './helpers/server.js';
 

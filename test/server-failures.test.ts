@@ -2,7 +2,8 @@
 // it must end in; the channel-binding rules; the enumeration defence;
 // authorization; bounds; misuse of the exchange object.
 import { describe, expect, it, vi } from 'vitest';
-import { AuthenticationFailure, SASLError, SASLFailure, SCRAM, authenticate, base64Encode, type SASLCondition } from '../src/index.js';
+import { AuthenticationFailure, SASLError, SASLFailure, SCRAM, authenticate, type SASLCondition } from '../src/index.js';
+import { base64Encode } from '../src/mechanism.js';
 import {
   LoopbackInterface,
   MemoryCredentialStore,

@@ -6,7 +6,8 @@
 // all three protocols.
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SCRAM, base64Encode } from '../src/index.js';
+import { SCRAM } from '../src/index.js';
+import { base64Encode } from '../src/mechanism.js';
 import {
   MemoryCredentialStore,
   PLAINServer,

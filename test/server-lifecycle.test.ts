@@ -5,25 +5,11 @@
 // opening challenge. Also: the descriptors of the built-in mechanisms are
 // one table, and the TLS channel-binding providers come from one factory.
 import { describe, expect, it } from 'vitest';
-import {
-  ANONYMOUSServer,
-  CRAMMD5Server,
-  EXTERNALServer,
-  LOGINServer,
-  OAUTHBEARERServer,
-  PLAINServer,
-  SASLServer,
-  SERVER_DESCRIPTORS,
-  XOAUTH2Server,
-  challenge,
-  serverDescriptor,
-  success,
-  type MechanismStep,
-  type ServerConnection,
-  type ServerMechanism,
-} from '../src/server/index.js';
+import { ANONYMOUSServer, CRAMMD5Server, EXTERNALServer, LOGINServer, OAUTHBEARERServer, PLAINServer, SASLServer, XOAUTH2Server, challenge, success, type MechanismStep, type ServerConnection, type ServerMechanism } from '../src/server/index.js';
+import { SERVER_DESCRIPTORS, serverDescriptor } from '../src/server/descriptors.js';
 import { SASLError } from '../src/index.js';
-import { ChannelBindingError, TlsChannelBinding, TlsExporterBinding, tlsChannelBinding } from '../src/node/index.js';
+import { ChannelBindingError, tlsChannelBinding } from '../src/node/index.js';
+import { TlsChannelBinding, TlsExporterBinding } from '../src/channel-binding/tls/index.js';
 import { dec, feed } from './helpers/server.js';
 
 const TLS: ServerConnection = { secure: true };

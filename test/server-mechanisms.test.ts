@@ -3,31 +3,11 @@
 // final challenge. The SCRAM clients check the server signature, so each
 // success also proves the server's `v=`.
 import { describe, expect, it } from 'vitest';
-import {
-  ANONYMOUS,
-  AuthenticationFailure,
-  PLAIN,
-  SASLFailure,
-  SASLStateMachine,
-  SCRAM,
-  SCRAMPLUS,
-  authenticate,
-  base64Decode,
-  type HashName,
-} from '../src/index.js';
-import {
-  ANONYMOUSServer,
-  LoopbackInterface,
-  MemoryCredentialStore,
-  PLAINServer,
-  SASLServer,
-  SCRAMPLUSServer,
-  SCRAMServer,
-  deriveScramCredentials,
-  scramServerMechanisms,
-  type ServerConnection,
-} from '../src/server/index.js';
-import { xmppAuthzidOf } from '../src/protocols/xmpp/index.js';
+import { ANONYMOUS, AuthenticationFailure, PLAIN, SASLFailure, SASLStateMachine, SCRAM, SCRAMPLUS, authenticate, type HashName } from '../src/index.js';
+import { base64Decode } from '../src/mechanism.js';
+import { ANONYMOUSServer, LoopbackInterface, MemoryCredentialStore, PLAINServer, SASLServer, SCRAMPLUSServer, SCRAMServer, scramServerMechanisms, type ServerConnection } from '../src/server/index.js';
+import { deriveScramCredentials } from '../src/server/credentials/scram.js';
+import { xmppAuthzidOf } from '../src/protocols/xmpp/authzid.js';
 import { ALL_HASHES, SECRET, cb, dec, enc, feed, makeServer } from './helpers/server.js';
 
 const TLS: ServerConnection = { secure: true, channelBindings: [cb('tls-exporter'), cb('tls-server-end-point', 9)] };

@@ -3,21 +3,9 @@
 // escalating delays, refusals per address and per user, bounded memory), and
 // that a default SASLServer has it.
 import { describe, expect, it } from 'vitest';
-import { base64Encode } from '../src/index.js';
-import {
-  DEFAULT_MAX_AUTH_FAILURES,
-  MemoryCredentialStore,
-  MemoryLoginThrottle,
-  PLAINServer,
-  SASLServer,
-  isFailedLogin,
-  scramServerMechanisms,
-  type ExchangeEnd,
-  type LoginAttempt,
-  type LoginThrottle,
-  type ServerConnection,
-  type ThrottleDecision,
-} from '../src/server/index.js';
+import { base64Encode } from '../src/mechanism.js';
+import { DEFAULT_MAX_AUTH_FAILURES } from '../src/server/throttle.js';
+import { MemoryCredentialStore, MemoryLoginThrottle, PLAINServer, SASLServer, isFailedLogin, scramServerMechanisms, type ExchangeEnd, type LoginAttempt, type LoginThrottle, type ServerConnection, type ThrottleDecision } from '../src/server/index.js';
 import { enc, feed, SECRET } from './helpers/server.js';
 
 const FROM = (peerAddress: string): ServerConnection => ({ secure: true, peerAddress, peerPort: 40000 });

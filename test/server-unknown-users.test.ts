@@ -4,21 +4,10 @@
 // length a real user's verifier has, and that SCRAM's fake verifier is not
 // recomputed per attempt.
 import { describe, expect, it } from 'vitest';
-import { base64Decode } from '../src/index.js';
-import {
-  MemoryCredentialStore,
-  PLAINServer,
-  SASLServer,
-  SCRAMServer,
-  deriveScramCredentials,
-  dummyVerifier,
-  profileOf,
-  unknownUserCredential,
-  unknownUserVerifier,
-  type CredentialStore,
-  type ScramCredential,
-  type ServerMechanismContext,
-} from '../src/server/index.js';
+import { base64Decode } from '../src/mechanism.js';
+import { MemoryCredentialStore, PLAINServer, SASLServer, SCRAMServer, unknownUserVerifier, type CredentialStore, type ServerMechanismContext } from '../src/server/index.js';
+import { deriveScramCredentials, type ScramCredential } from '../src/server/credentials/scram.js';
+import { dummyVerifier, profileOf, unknownUserCredential } from '../src/server/credentials/scram.js';
 import { dec, enc, feed, SECRET } from './helpers/server.js';
 
 const TLS = { secure: true } as const;

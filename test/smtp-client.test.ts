@@ -2,16 +2,8 @@
 // the reply codes and odd server behaviour our own server never produces
 // (the real-server runs are in interop-smtp.test.ts).
 import { describe, expect, it } from 'vitest';
-import {
-  AuthenticationFailure,
-  LOGIN,
-  PLAIN,
-  SASLError,
-  SASLFailure,
-  SASLStateMachine,
-  authenticate,
-  base64Encode,
-} from '../src/index.js';
+import { AuthenticationFailure, LOGIN, PLAIN, SASLError, SASLFailure, SASLStateMachine, authenticate } from '../src/index.js';
+import { base64Encode } from '../src/mechanism.js';
 import { SmtpClient, SmtpProtocolError, SmtpReplyError, SmtpSASLInterface, type LineTransport } from '../src/protocols/smtp/index.js';
 
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);

@@ -1,21 +1,10 @@
 // SMTP reply parser (RFC 5321 §4.2), EHLO parser and the RFC 4954 code mapping.
 import { describe, expect, it } from 'vitest';
 import { SASLError } from '../src/index.js';
-import {
-  SMTP_AUTH_STATUS,
-  SmtpProtocolError,
-  SmtpReplyParser,
-  conditionForReply,
-  formatReply,
-  parseEhlo,
-  parseEnhancedStatus,
-  parseReplyLine,
-  readReply,
-  replyText,
-  statusForCondition,
-  type LineTransport,
-  type SmtpReply,
-} from '../src/protocols/smtp/index.js';
+import { SMTP_AUTH_STATUS, conditionForReply, statusForCondition } from '../src/protocols/smtp/codes.js';
+import { SmtpProtocolError, readReply, type LineTransport, type SmtpReply } from '../src/protocols/smtp/index.js';
+import { SmtpReplyParser, formatReply, parseEnhancedStatus, parseReplyLine, replyText } from '../src/protocols/smtp/reply.js';
+import { parseEhlo } from '../src/protocols/smtp/ehlo.js';
 
 function parseAll(lines: string[], limits = {}): SmtpReply[] {
   const p = new SmtpReplyParser(limits);

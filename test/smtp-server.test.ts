@@ -3,9 +3,11 @@
 // that one connection) and keeps serving other connections.
 import * as net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { base64Encode, PLAIN } from '../src/index.js';
+import { base64Encode } from '../src/mechanism.js';
+import { PLAIN } from '../src/index.js';
 import { connectSmtp, SocketLineTransport, startSmtpServer, type RunningSmtpServer } from '../src/node/index.js';
-import { SmtpClient, type SmtpMessage, type SmtpReply } from '../src/protocols/smtp/index.js';
+import { SmtpClient, type SmtpReply } from '../src/protocols/smtp/index.js';
+import type { SmtpMessage } from '../src/node/index.js';
 import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 import { describeWithPeers } from './helpers/peers.js';

@@ -8,27 +8,8 @@
 import { PassThrough } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  ANONYMOUS,
-  CRAMMD5,
-  EXTERNAL,
-  LOGIN,
-  OAUTHBEARER,
-  PLAIN,
-  SASLFailure,
-  SASLInterface,
-  SASLStateMachine,
-  SCRAM,
-  SCRAMPLUS,
-  XOAUTH2,
-  authenticate,
-  base64Decode,
-  base64Encode,
-  runMechanism,
-  type ChannelBindingProvider,
-  type NextStateTuple,
-  type SASLMechanism,
-} from '../src/index.js';
+import { ANONYMOUS, CRAMMD5, EXTERNAL, LOGIN, OAUTHBEARER, PLAIN, SASLFailure, SASLInterface, SASLStateMachine, SCRAM, SCRAMPLUS, XOAUTH2, authenticate, type ChannelBindingProvider, type NextStateTuple, type SASLMechanism } from '../src/index.js';
+import { base64Decode, base64Encode, runMechanism } from '../src/mechanism.js';
 import {
   ANONYMOUSServer,
   CRAMMD5Server,
@@ -45,9 +26,10 @@ import {
 } from '../src/server/index.js';
 import { ImapClientChannel, ImapSASLInterface } from '../src/protocols/imap/index.js';
 import { SmtpClient } from '../src/protocols/smtp/index.js';
-import { NS_SASL, XmppSASLInterface, parseXmlElement, serializeElement, type XmlElement, type XmppElementTransport } from '../src/protocols/xmpp/index.js';
-import { GsaslDiagnostics, LinesSASLInterface } from '../src/protocols/lines/index.js';
-import { StreamLineTransport } from '../src/node/index.js';
+import { NS_SASL } from '../src/protocols/xmpp/namespaces.js';
+import { XmppSASLInterface, parseXmlElement, serializeElement, type XmlElement, type XmppElementTransport } from '../src/protocols/xmpp/index.js';
+import { GsaslDiagnostics, LinesSASLInterface } from '../src/gsasl.js';
+import { StreamLineTransport } from '../src/node/transport/stream-line-transport.js';
 import { memoryLinePair } from '../docs/examples/memory-transport.js';
 import { ScriptedInterface } from './helpers/scripted.js';
 

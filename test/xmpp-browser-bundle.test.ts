@@ -8,7 +8,7 @@ describe('saslkit/xmpp in a browser bundle', () => {
   it('bundles without Node builtins and parses, serializes and frames on its own', async () => {
     const result = await build({
       stdin: {
-        contents: "export * from './src/protocols/xmpp/index.ts';",
+        contents: "export * from './src/protocols/xmpp/index.ts';\nexport { decodeSaslPayload } from './src/protocols/xmpp/wire.ts';",
         resolveDir: process.cwd(),
         loader: 'ts',
       },
@@ -24,7 +24,7 @@ describe('saslkit/xmpp in a browser bundle', () => {
     expect(inputs.filter((i) => i.startsWith('node:') || /^(net|tls|fs|crypto|buffer)$/.test(i))).toEqual([]);
     const code = result.outputFiles[0]!.text;
     expect(code).not.toMatch(/from\s*["']node:/);
-    const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as typeof import('../src/protocols/xmpp/index.js');
+    const mod = (await import(`data:text/javascript;base64,${Buffer.from(code).toString('base64')}`)) as typeof import('../src/protocols/xmpp/index.js') & typeof import('../src/protocols/xmpp/wire.js');
     const el = mod.parseXmlElement("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>=</auth>");
     expect(mod.decodeSaslPayload(el)).toEqual(new Uint8Array(0));
     expect(mod.serializeElement(el)).toBe("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>=</auth>");

@@ -4,15 +4,8 @@
 // and the mapping of every reply to a state or an error.
 import { describe, expect, it } from 'vitest';
 import { AuthenticationFailure, PLAIN, SASLFailure, SASLStateMachine, SCRAM, authenticate } from '../src/index.js';
-import {
-  NS_SASL,
-  XmppSASLInterface,
-  XmppStreamError,
-  parseXmlElement,
-  serializeElement,
-  type XmlElement,
-  type XmppElementTransport,
-} from '../src/protocols/xmpp/index.js';
+import { NS_SASL } from '../src/protocols/xmpp/namespaces.js';
+import { XmppSASLInterface, XmppStreamError, parseXmlElement, serializeElement, type XmlElement, type XmppElementTransport } from '../src/protocols/xmpp/index.js';
 
 /** Replies with the scripted XML text for each element sent; records what was sent. */
 function scripted(replies: string[]): XmppElementTransport & { sent: string[] } {

@@ -21,17 +21,11 @@ import {
   type AuthOutcome,
 } from '../src/server/index.js';
 import { ChannelBindingError, connectXmpp, startXmppServer, type RunningXmppServer, type XmppClientConnection } from '../src/node/index.js';
-import {
-  NS_BIND,
-  NS_SASL,
-  XmppSASLInterface,
-  XmppStreamError,
-  childElement,
-  readChannelBindingTypes,
-  readStartTLS,
-  saslElement,
-  xmlElement,
-} from '../src/protocols/xmpp/index.js';
+import { NS_BIND, NS_SASL } from '../src/protocols/xmpp/namespaces.js';
+import { XmppSASLInterface, XmppStreamError, xmlElement } from '../src/protocols/xmpp/index.js';
+import { childElement } from '../src/protocols/xmpp/element.js';
+import { readChannelBindingTypes, readStartTLS } from '../src/protocols/xmpp/features.js';
+import { saslElement } from '../src/protocols/xmpp/wire.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 import { describeWithPeers } from './helpers/peers.js';
 

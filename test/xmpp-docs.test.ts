@@ -7,14 +7,8 @@ import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationFailure } from '../src/index.js';
 import type { AuthOutcome } from '../src/server/index.js';
-import {
-  XmppServerSession,
-  clientStreamHeader,
-  openClientStream,
-  serializeElement,
-  webSocketXmppTransport,
-  type XmppServerResult,
-} from '../src/protocols/xmpp/index.js';
+import { XmppServerSession, type XmppServerResult } from '../src/node/index.js';
+import { clientStreamHeader, openClientStream, serializeElement, webSocketXmppTransport } from '../src/protocols/xmpp/index.js';
 import { signInOverWebSocket } from '../docs/examples/xmpp-websocket.js';
 import { authenticateOverMyStream, type MyStream } from '../docs/examples/xmpp-own-stream.js';
 import { signInXmpp } from '../docs/examples/xmpp-node-client.js';
@@ -31,6 +25,7 @@ describe('docs/xmpp.md quotes its examples verbatim', () => {
     ['docs/examples/xmpp-node-client.ts', 'node-client'],
     ['docs/examples/xmpp-server.ts', 'session'],
     ['docs/examples/xmpp-listener.ts', 'listener'],
+    ['docs/examples/xmpp-own-server.ts', 'own-server'],
   ];
   const blocks = markdownBlocks('docs/xmpp.md');
   for (const [file, name] of quotes) {

@@ -5,29 +5,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SASL_CONDITIONS, SASLFailure } from '../src/index.js';
-import {
-  NS_SASL,
-  NS_SASL_CB,
-  NS_STREAMS,
-  XmppStreamError,
-  XmppStreamParser,
-  decodeSaslPayload,
-  failureElement,
-  failureOf,
-  featuresElement,
-  parseXmlElement,
-  readChannelBindingTypes,
-  readMechanisms,
-  readStartTLS,
-  saslElement,
-  serializeElement,
-  streamErrorOf,
-  textOf,
-  xmlElement,
-  type XmlLimits,
-  type XmppStreamEvent,
-  pickChannelBindingType,
-} from '../src/protocols/xmpp/index.js';
+import { NS_SASL, NS_SASL_CB, NS_STREAMS } from '../src/protocols/xmpp/namespaces.js';
+import { XmppStreamError, parseXmlElement, readMechanisms, serializeElement, xmlElement, type XmlLimits } from '../src/protocols/xmpp/index.js';
+import { XmppStreamParser, type XmppStreamEvent } from '../src/protocols/xmpp/parser.js';
+import { decodeSaslPayload, failureElement, failureOf, saslElement, streamErrorOf } from '../src/protocols/xmpp/wire.js';
+import { featuresElement, readChannelBindingTypes, readStartTLS } from '../src/protocols/xmpp/features.js';
+import { textOf } from '../src/protocols/xmpp/element.js';
+import { pickChannelBindingType } from '../src/protocols/xmpp/client.js';
 
 const HEADER = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' from='example.test' id='abc' version='1.0' xml:lang='en'>";
 const FEATURES =

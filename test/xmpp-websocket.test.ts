@@ -5,17 +5,9 @@
 import { describe, expect, it } from 'vitest';
 import { AuthenticationFailure, PLAIN, SCRAM, SCRAMPLUS } from '../src/index.js';
 import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type ServerConnection } from '../src/server/index.js';
-import {
-  XmppServerSession,
-  XmppStreamError,
-  authenticateXmpp,
-  clientStreamHeader,
-  openClientStream,
-  readChannelBindingTypes,
-  readMechanisms,
-  webSocketXmppTransport,
-  type XmppServerResult,
-} from '../src/protocols/xmpp/index.js';
+import { XmppServerSession, type XmppServerResult } from '../src/node/index.js';
+import { XmppStreamError, authenticateXmpp, clientStreamHeader, openClientStream, readMechanisms, webSocketXmppTransport } from '../src/protocols/xmpp/index.js';
+import { readChannelBindingTypes } from '../src/protocols/xmpp/features.js';
 import { socketPair } from './helpers/websocket-pair.js';
 
 async function setup(connection: ServerConnection = { secure: true }) {

@@ -3,7 +3,7 @@
 // against the real gsasl.
 import { PLAIN, SCRAM, authenticate, type CredentialProvider } from '../../src/index.js';
 import { ChildProcessLineTransport } from '../../src/node/index.js';
-import { GsaslDiagnostics, LinesSASLInterface, serveLines, type LinesServerResult } from '../../src/protocols/lines/index.js';
+import { GsaslDiagnostics, LinesSASLInterface, serveLines, type LinesServerResult } from '../../src/gsasl.js';
 import type { SASLServer } from '../../src/server/index.js';
 
 /**

@@ -16,15 +16,8 @@
  *                            NO <condition> [text]   failure
  */
 // #region adapter
-import {
-  SASLFailure,
-  SASLInterface,
-  base64Decode,
-  base64Encode,
-  isSASLCondition,
-  type NextStateTuple,
-} from '../../src/index.js';
-import type { LineTransport } from '../../src/protocols/lines/index.js';
+import { SASLFailure, SASLInterface, isSASLCondition, type LineTransport, type NextStateTuple } from '../../src/index.js';
+import { base64Decode, base64Encode } from '../../src/mechanism.js';
 
 /** "=" stands for an empty payload, so that it differs from no payload. */
 function encodePayload(payload: Uint8Array): string {

@@ -4,8 +4,7 @@
  * out, so a test whose peer stops talking fails instead of hanging.
  */
 // #region memory
-import { SASLError } from '../../src/index.js';
-import type { LineTransport } from '../../src/protocols/lines/index.js';
+import { SASLError, type LineTransport } from '../../src/index.js';
 
 class MemoryEnd implements LineTransport {
   readonly #queue: string[] = [];

@@ -4,8 +4,7 @@
  * test/docs-examples.test.ts checks the quote and runs a subclass of it.
  */
 // #region no-cancel
-import { SASLInterface, type NextStateTuple } from '../../src/index.js';
-import type { LineTransport } from '../../src/protocols/lines/index.js';
+import { SASLInterface, type LineTransport, type NextStateTuple } from '../../src/index.js';
 
 /** The abort of a protocol that cannot cancel an exchange: end the connection. */
 export abstract class NoCancelInterface extends SASLInterface {

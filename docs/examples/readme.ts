@@ -2,8 +2,7 @@
  * The README's example, compiled and run by test/docs-examples.test.ts.
  */
 // #region readme
-import { PLAIN, SCRAM, authenticate } from '../../src/index.js';
-import type { LineTransport } from '../../src/protocols/lines/index.js';
+import { PLAIN, SCRAM, authenticate, type LineTransport } from '../../src/index.js';
 import { ToyLineInterface } from './line-protocol.js';
 
 /**

@@ -6,7 +6,7 @@
  * SASLServer and LoopbackInterface.
  */
 // #region x-otp-server
-import { hashByName, randomNonce, timingSafeEqual, utf8Decode, utf8Encode } from '../../src/index.js';
+import { hashByName, randomNonce, timingSafeEqual, utf8Decode, utf8Encode } from '../../src/mechanism.js';
 import {
   challenge,
   failure,

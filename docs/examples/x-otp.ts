@@ -12,19 +12,8 @@
  * test/docs-examples.test.ts runs it against the toy server.
  */
 // #region x-otp
-import {
-  AuthenticationFailure,
-  SASLFailure,
-  SASLMechanism,
-  SASLState,
-  hashByName,
-  offeredSet,
-  resolveCredentials,
-  timingSafeEqual,
-  utf8Encode,
-  type CredentialProvider,
-  type SASLStateMachine,
-} from '../../src/index.js';
+import { AuthenticationFailure, SASLFailure, SASLMechanism, SASLState, type CredentialProvider, type SASLStateMachine } from '../../src/index.js';
+import { hashByName, offeredSet, resolveCredentials, timingSafeEqual, utf8Encode } from '../../src/mechanism.js';
 
 const SHA256 = hashByName('SHA-256')!;
 const hex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');

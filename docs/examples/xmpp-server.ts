@@ -7,8 +7,7 @@
 import type { Socket } from 'node:net';
 import type { SecureContext } from 'node:tls';
 import { SASLServer, MemoryCredentialStore, PLAINServer, scramServerMechanisms, type ServerConnection } from '../../src/server/index.js';
-import { XmppServerSession, type XmppServerResult } from '../../src/protocols/xmpp/index.js';
-import { SocketXmppTransport, serverConnectionOf } from '../../src/node/index.js';
+import { XmppServerSession, SocketXmppTransport, serverConnectionOf, type XmppServerResult } from '../../src/node/index.js';
 
 export async function createSasl(): Promise<SASLServer> {
   const credentials = new MemoryCredentialStore();

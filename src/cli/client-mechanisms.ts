@@ -5,22 +5,8 @@
  *
  * @module
  */
-import {
-  ANONYMOUS,
-  CRAMMD5,
-  EXTERNAL,
-  HASHES,
-  LOGIN,
-  OAUTHBEARER,
-  PLAIN,
-  SCRAM,
-  SCRAMPLUS,
-  XOAUTH2,
-  type ChannelBindingProvider,
-  type CredentialProvider,
-  type HashName,
-  type SASLMechanism,
-} from '../index.js';
+import { ANONYMOUS, CRAMMD5, EXTERNAL, LOGIN, OAUTHBEARER, PLAIN, SCRAM, SCRAMPLUS, XOAUTH2, type ChannelBindingProvider, type CredentialProvider, type HashName, type SASLMechanism } from '../index.js';
+import { HASHES } from '../mechanism.js';
 import { UsageError } from './args.js';
 import { parseScramMechanismName, scramMechanismName } from '../core/mechanism-name.js';
 

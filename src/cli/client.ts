@@ -6,7 +6,8 @@
  * @module
  */
 import type { ConnectionOptions } from 'node:tls';
-import { PBKDF2_HARD_LIMIT, type ChannelBindingType } from '../index.js';
+import { PBKDF2_HARD_LIMIT } from '../crypto/pbkdf2.js';
+import type { ChannelBindingType } from '../index.js';
 import type { ChannelBindingPolicy } from '../node/index.js';
 import {
   EXIT,

@@ -22,7 +22,8 @@
  */
 import type { ConnectionOptions } from 'node:tls';
 import { generate } from 'selfsigned';
-import { AuthenticationFailure, HASHES, SASLError, type ChannelBindingType } from '../index.js';
+import { AuthenticationFailure, SASLError, type ChannelBindingType } from '../index.js';
+import { HASHES } from '../mechanism.js';
 import { clientCertificateIdentity, startImapServer, startSmtpServer, startXmppServer, type RunningServer } from '../node/index.js';
 import {
   ANONYMOUSServer,

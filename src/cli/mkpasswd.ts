@@ -5,8 +5,12 @@
  *
  * @module
  */
-import { HASHES, PBKDF2_HARD_LIMIT, hashByName, type HashName } from '../index.js';
-import { defaultIterationCount, deriveScramVerifier, formatScramVerifier, iterationCountWarning, type ScramVerifierFormat } from '../server/index.js';
+import { HASHES, hashByName } from '../mechanism.js';
+import { PBKDF2_HARD_LIMIT } from '../crypto/pbkdf2.js';
+import type { HashName } from '../index.js';
+import { defaultIterationCount, deriveScramVerifier } from '../server/credentials/scram.js';
+import { formatScramVerifier, type ScramVerifierFormat } from '../server/credentials/formats.js';
+import { iterationCountWarning } from '../scram/iterations.js';
 import { EXIT, choiceOption, integerOption, parseOptions, type OptionSpec } from './args.js';
 import type { Command, CommandIO } from './io.js';
 import { PASSWORD_ENV, readPassword } from './password.js';

@@ -9,7 +9,8 @@
  */
 import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { HASHES, type HashName } from '../index.js';
+import { HASHES } from '../mechanism.js';
+import type { HashName } from '../index.js';
 import {
   ANONYMOUSServer,
   EXTERNALServer,

@@ -77,7 +77,7 @@ export async function pbkdf2Native(
  * @param hash - the PRF's hash
  * @param password - the password bytes
  * @param salt - the salt
- * @param iterations - the iteration count (1 to {@link PBKDF2_HARD_LIMIT})
+ * @param iterations - the iteration count (1 to `PBKDF2_HARD_LIMIT`)
  */
 export async function pbkdf2(
   hash: HashAlgorithm,

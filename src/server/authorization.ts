@@ -13,7 +13,7 @@ import type { AuthIdentity, ServerConnection } from './mechanism.js';
  * What user name an authzid denotes in a protocol: the adapter's answer,
  * given the authzid as the client sent it; `null` when it denotes no local
  * user. The exchange then compares the answer with the authcid after
- * SASLprep ({@link sameIdentity}), so the adapter only says how its
+ * SASLprep (`sameIdentity`), so the adapter only says how its
  * identities are written.
  *
  * The protocol adapter supplies it per exchange ({@link ExchangeOptions.authzidOf}),
@@ -60,7 +60,7 @@ export interface AuthorizationRequest extends AuthIdentity {
   /**
    * True when `authzid` is `null` or names the client itself: the user name
    * it denotes in the protocol ({@link AuthzidOf}; in IMAP and SMTP the
-   * authzid itself) equals the authcid after SASLprep ({@link sameIdentity}).
+   * authzid itself) equals the authcid after SASLprep (`sameIdentity`).
    * An authorizer that lets users act only as themselves needs nothing else.
    */
   readonly authzidIsSelf: boolean;

@@ -83,7 +83,7 @@ export interface ExchangeOptions {
    * Default: the authzid itself, right for IMAP and SMTP; the XMPP adapter
    * passes `xmppAuthzidOf(domain)`, as an XMPP authzid is a bare JID. The
    * authzid names the client when that name equals the authcid after
-   * SASLprep ({@link sameIdentity}); the outcome's `authzid` is then the
+   * SASLprep (`sameIdentity`); the outcome's `authzid` is then the
    * authcid.
    */
   readonly authzidOf?: AuthzidOf;

@@ -1,5 +1,7 @@
 /**
- * saslkit: the server side: server framework, server mechanisms, credential store and formats.
+ * saslkit/server: the server side: the server framework, the server
+ * mechanisms, verifier stores and their formats (RFC 5803, PostgreSQL,
+ * Dovecot), the login throttle.
  *
  * ```ts
  * import { SASLServer, MemoryCredentialStore, PLAINServer, scramServerMechanisms } from 'saslkit/server';
@@ -9,7 +11,9 @@
  * const server = new SASLServer({ mechanisms: [...scramServerMechanisms(), new PLAINServer()], credentials });
  * ```
  *
- * See the guide "Running a SASL server" (docs/server.md).
+ * A protocol runs one exchange with {@link SASLServer.start}; the protocol
+ * entries (`saslkit/imap`, `saslkit/smtp`, `saslkit/xmpp`) do it for their
+ * wire forms. See the guide "Running a SASL server" (docs/server.md).
  *
  * @module saslkit/server
  */
@@ -27,20 +31,17 @@ export {
   failure,
   success,
   type AuthIdentity,
-  type MechanismDone,
   type MechanismSuccess,
-  type ServerMechanismDescriptor,
   type MechanismStep,
   type ServerChallenge,
   type ServerConnection,
   type ServerFailure,
   type ServerMechanism,
   type ServerMechanismContext,
+  type ServerMechanismDescriptor,
   type ServerMechanismSession,
 } from './mechanism.js';
-export { DescribedServerMechanism, SERVER_DESCRIPTORS, serverDescriptor, type DescribedMechanismName } from './descriptors.js';
 export {
-  DEFAULT_MAX_AUTH_FAILURES,
   MemoryLoginThrottle,
   isFailedLogin,
   type LoginAttempt,
@@ -49,39 +50,14 @@ export {
   type ThrottleDecision,
   type ThrottleSize,
 } from './throttle.js';
-export { defaultAuthorizer, sameIdentity, type AuthorizationGrant, type AuthorizationRequest, type Authorizer, type AuthzidOf } from './authorization.js';
+export { defaultAuthorizer, type AuthorizationGrant, type AuthorizationRequest, type Authorizer, type AuthzidOf } from './authorization.js';
 export { LoopbackInterface, type LoopbackOptions } from './loopback.js';
 export { MemoryCredentialStore, type AddUserOptions, type CredentialStore } from './credentials/store.js';
-export {
-  DEFAULT_SALT_LENGTH,
-  checkScramVerifier,
-  defaultIterationCount,
-  deriveScramVerifier,
-  dummyVerifier,
-  profileOf,
-  unknownUserScramVerifier,
-  verifyScramPassword,
-  type DeriveScramOptions,
-  type ScramVerifier,
-  type VerifierProfile,
-  // Deprecated earlier names ("credential" for what is a verifier):
-  checkScramCredential,
-  deriveScramCredentials,
-  unknownUserCredential,
-  type ScramCredential,
-} from './credentials/scram.js';
-export {
-  formatScramVerifier,
-  parseScramVerifier,
-  type ScramVerifierFormat,
-  // Deprecated earlier names:
-  formatScramCredential,
-  parseScramCredential,
-  type ScramCredentialFormat,
-} from './credentials/formats.js';
-export { iterationCountWarning } from '../scram/iterations.js';
+export { deriveScramVerifier, type DeriveScramOptions, type ScramVerifier, type VerifierProfile } from './credentials/scram.js';
+export { formatScramVerifier, parseScramVerifier, type ScramVerifierFormat } from './credentials/formats.js';
+export { unknownUserVerifier, verifyPasswordWithStore } from './credentials/verify.js';
 
-export { PLAINServer, decodePlainMessage, type PlainMessage } from '../../mechanisms/plain-server.js';
+export { PLAINServer } from '../../mechanisms/plain-server.js';
 export { ANONYMOUSServer } from '../../mechanisms/anonymous-server.js';
 export {
   SCRAMServer,
@@ -102,5 +78,4 @@ export {
 } from '../../mechanisms/oauthbearer-server.js';
 export { XOAUTH2Server, type XOAUTH2ServerOptions } from '../../mechanisms/xoauth2-server.js';
 export { LOGINServer } from '../../mechanisms/login-server.js';
-export { typicalVerifierProfiles, unknownUserVerifier, verifyPasswordWithStore } from './credentials/verify.js';
 export { EXTERNALServer } from '../../mechanisms/external-server.js';

@@ -66,7 +66,7 @@ export interface SASLServerOptions {
    * Failed logins ({@link isFailedLogin}) allowed on one connection before
    * the protocol server closes it: IMAP (`* BYE`), SMTP (`421`) and XMPP
    * (`policy-violation`) all read it from here. Default
-   * {@link DEFAULT_MAX_AUTH_FAILURES} (3).
+   * `DEFAULT_MAX_AUTH_FAILURES` (3).
    */
   readonly maxAuthFailures?: number;
 }

@@ -102,7 +102,7 @@ const FAILED_LOGIN: ReadonlySet<string> = new Set(['not-authorized', 'invalid-au
  * an authzid the user may not use, or a disabled or expired account), as
  * opposed to a malformed message, an abort or a server-side problem. Failed
  * logins are what the throttle counts and what the per-connection limit
- * ({@link DEFAULT_MAX_AUTH_FAILURES}) counts on every protocol.
+ * (`DEFAULT_MAX_AUTH_FAILURES`) counts on every protocol.
  *
  * @param result - an exchange's failure
  */

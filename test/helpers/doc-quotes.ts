@@ -7,7 +7,8 @@ import { readFileSync } from 'node:fs';
 export const PACKAGE_SPECIFIERS: ReadonlyArray<readonly [string, string]> = [
   ["'../../src/index.js'", "'saslkit'"],
   ["'../../src/server/index.js'", "'saslkit/server'"],
-  ["'../../src/protocols/lines/index.js'", "'saslkit/lines'"],
+  ["'../../src/mechanism.js'", "'saslkit/mechanism'"],
+  ["'../../src/gsasl.js'", "'saslkit/gsasl'"],
   ["'../../src/protocols/imap/index.js'", "'saslkit/imap'"],
   ["'../../src/protocols/smtp/index.js'", "'saslkit/smtp'"],
   ["'../../src/protocols/xmpp/index.js'", "'saslkit/xmpp'"],

@@ -1,6 +1,7 @@
 // Shared setup of the server-side suites: a populated store, a server, fake
 // channel bindings, and a hand-rolled SCRAM client for raw-message tests.
-import { base64Decode, base64Encode, concatBytes, saltPassword, scramKeysOf, clientKeyOf, hashByName } from '../../src/index.js';
+import { base64Decode, base64Encode, concatBytes, hashByName } from '../../src/mechanism.js';
+import { saltPassword, scramKeysOf, clientKeyOf } from '../../src/scram/keys.js';
 import type { ChannelBindingProvider, HashName } from '../../src/index.js';
 import { xorBytes } from '../../src/crypto/constant-time.js';
 import {

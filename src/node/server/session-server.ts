@@ -33,7 +33,7 @@ export interface SessionServerOptions {
   readonly channelBinding?: TlsChannelBindingOptions;
   /**
    * Most simultaneous sessions; a connection beyond it gets the protocol's
-   * refusal and is destroyed after {@link REFUSAL_GRACE_MS}, whatever the
+   * refusal and is destroyed after `REFUSAL_GRACE_MS`, whatever the
    * client does. Refused connections and sessions that already ended (their
    * socket still closing) are not counted. Default 64.
    */

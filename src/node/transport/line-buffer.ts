@@ -78,7 +78,7 @@ export class LineBuffer {
   /**
    * Make an empty buffer.
    *
-   * @param options - see {@link LineBufferOptions}
+   * @param options - see `LineBufferOptions`
    * @param onFail - called once, with the first error
    * @param onPressure - called with `true` when reading should pause (the
    *   buffer is full) and `false` when it may resume

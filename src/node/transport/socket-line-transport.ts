@@ -7,7 +7,7 @@
 import type { Socket } from 'node:net';
 import * as tls from 'node:tls';
 import type { LineTransport } from '../../protocols/transport.js';
-import { LineBuffer, TransportError, type LineBufferOptions } from './line-buffer.js';
+import { LineBuffer, TransportError } from './line-buffer.js';
 import { listenTo, upgradeToTLS, type StartTLSOptions } from '../tls/upgrade.js';
 
 export { TransportError } from './line-buffer.js';
@@ -27,7 +27,7 @@ export interface SocketLineTransportOptions {
   /**
    * Most bytes of received, unread input held; past it the socket stops
    * reading until the lines are consumed (back-pressure). Default: twice
-   * `maxLineLength`, at least 65536. See {@link LineBufferOptions}.
+   * `maxLineLength`, at least 65536. See `LineBufferOptions`.
    */
   readonly maxBufferedBytes?: number;
   /**

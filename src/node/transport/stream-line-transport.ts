@@ -13,7 +13,7 @@ import { LineBuffer, TransportError, type LineBufferOptions } from './line-buffe
 export interface StreamLineTransportOptions extends LineBufferOptions {
   /**
    * Whether the streams are protected from eavesdroppers; reported as
-   * {@link StreamLineTransport.secure}. Default false.
+   * `StreamLineTransport.secure`. Default false.
    */
   readonly secure?: boolean;
   /**

@@ -1,20 +1,26 @@
 /**
  * saslkit/imap: IMAP's SASL profile (RFC 9051 §6.2.2, RFC 3501, RFC 4959
- * SASL-IR): a client {@link ImapSASLInterface} and a server adapter, over
- * any {@link LineTransport}. Runs in browsers too; the Node socket helpers
- * live in `saslkit/node`. See the guide `docs/imap.md`.
+ * SASL-IR), as a seam between saslkit and an IMAP library.
  *
- * @packageDocumentation
+ * - Client: {@link ImapSASLInterface}, the `SASLInterface` that
+ *   `authenticate()` drives, over an {@link ImapSASLPort} (two methods: send
+ *   a line, read a parsed response, see {@link parseServerResponse}) or over
+ *   saslkit's own {@link ImapClientChannel}.
+ * - Server: {@link serveAuthenticate} runs one `AUTHENTICATE` command on the
+ *   library's own connection; {@link imapCapabilities} lists what to
+ *   advertise for the connection's state.
+ *
+ * Runs in browsers too. The demo server (`ImapServerSession`,
+ * `startImapServer`) and the socket helpers are in `saslkit/node`. See the
+ * guide `docs/imap.md`.
+ *
+ * @module saslkit/imap
  */
 export type { LineTransport } from '../transport.js';
-export { ImapCapabilities } from './capabilities.js';
+export type { ImapCapabilities } from './capabilities.js';
 export {
   ImapProtocolError,
   parseServerResponse,
-  parseResponseCode,
-  type ImapCodeAndText,
-  isImapTag,
-  quoteImapText,
   type ImapResponseCode,
   type ImapStatus,
   type ImapTaggedResponse,
@@ -22,15 +28,8 @@ export {
   type ImapContinuation,
   type ImapServerResponse,
 } from './response.js';
-export { IMAP_FAILURE_FORMS, imapFailureCondition, type ImapFailureForm } from './conditions.js';
-export {
-  ImapClientChannel,
-  ImapByeError,
-  type ImapClientChannelOptions,
-  type ImapGreeting,
-  type ImapCommandResult,
-} from './channel.js';
-export { ImapSASLInterface, type ImapSASLInterfaceOptions } from './client.js';
+export { ImapClientChannel, ImapByeError, type ImapClientChannelOptions, type ImapGreeting, type ImapCommandResult } from './channel.js';
+export { ImapSASLInterface, type ImapSASLInterfaceOptions, type ImapSASLPort } from './client.js';
 export {
   serveAuthenticate,
   imapCapabilities,
@@ -40,11 +39,3 @@ export {
   type ImapAuthFailure,
   type ImapAuthenticateRequest,
 } from './sasl-server.js';
-export {
-  ImapServerSession,
-  type ImapServerSessionOptions,
-  type ImapSessionEnd,
-  type ImapSessionLogout,
-  type ImapSessionClosed,
-} from './server.js';
-export { DEFAULT_LOGIN_TIMEOUT_MS, DEFAULT_MAX_LOGIN_COMMANDS, type LoginLimitOptions } from '../login-limits.js';

@@ -106,7 +106,7 @@ export function taggedOk(tag: string, text: string, capabilities: readonly strin
  * challenges as `+ <base64>` continuations, the client's `*` as a
  * cancellation (`BAD`), additional data with success as a last challenge
  * (IMAP cannot carry it in the OK), failures as `NO`/`BAD` with RFC 5530
- * codes ({@link IMAP_FAILURE_FORMS}).
+ * codes (`IMAP_FAILURE_FORMS`).
  *
  * Never throws for anything the client sends; a transport error (client gone,
  * read timeout) rejects, after aborting the exchange.

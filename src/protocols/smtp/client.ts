@@ -173,6 +173,32 @@ export class SmtpClient {
 }
 
 /**
+ * What {@link SmtpSASLInterface} needs from an SMTP client connection that is
+ * not saslkit's own {@link SmtpClient}: one method any SMTP library can
+ * provide over its own reader and writer.
+ *
+ * ```ts
+ * const port: SmtpSASLPort = {
+ *   command: async (line) => { await connection.writeLine(line); return readReply(connection); },
+ *   secure: connection.encrypted,
+ * };
+ * await authenticate(new SmtpSASLInterface(port), ehlo.authMechanisms, mechanisms);
+ * ```
+ */
+export interface SmtpSASLPort {
+  /**
+   * Send one line (without CRLF: `AUTH ...`, a base64 response, or `*`) and
+   * read the server's complete reply to it (all lines of a multi-line reply;
+   * {@link readReply} parses one from a `LineTransport`).
+   */
+  command(line: string): Promise<SmtpReply>;
+  /** Whether the connection is secure (TLS). Default false: mechanisms that send a password in clear then refuse to run. */
+  readonly secure?: boolean;
+  /** The longest command line the server accepts, CRLF included (RFC 4954 §4). Default 512 (RFC 5321 §4.5.3.1.4). */
+  readonly maxCommandLength?: number;
+}
+
+/**
  * The {@link SASLInterface} of SMTP AUTH (RFC 4954). Use it with
  * `authenticate()` and the mechanisms from `EhloResponse.authMechanisms`:
  *
@@ -188,23 +214,40 @@ export class SmtpClient {
  * are accepted and removed from the failure text.
  */
 export class SmtpSASLInterface extends SASLInterface {
-  readonly #client: SmtpClient;
+  readonly #client: { command(line: string): Promise<SmtpReply>; readonly secure: boolean; readonly maxCommandLength: number };
   /** True between `AUTH` and its final reply. */
   #inExchange = false;
 
   /**
    * Create the interface.
    *
-   * @param client - the SMTP client whose connection to use
+   * @param client - the connection to use: saslkit's {@link SmtpClient}
+   *   (after EHLO, and STARTTLS), or any SMTP library's as an {@link SmtpSASLPort}
    */
-  constructor(client: SmtpClient) {
+  constructor(client: SmtpClient | SmtpSASLPort) {
     super();
-    this.#client = client;
+    if (client instanceof SmtpClient) {
+      this.#client = {
+        command: (line) => client.command(line),
+        get secure() {
+          return client.transport.secure === true;
+        },
+        maxCommandLength: client.maxCommandLength,
+      };
+    } else {
+      this.#client = {
+        command: (line) => client.command(line),
+        get secure() {
+          return client.secure === true;
+        },
+        maxCommandLength: client.maxCommandLength ?? DEFAULT_MAX_COMMAND_LENGTH,
+      };
+    }
   }
 
-  /** Whether the connection is secure: the transport's `secure` flag (true after STARTTLS over Node sockets). */
+  /** Whether the connection is secure: the transport's `secure` flag (true after STARTTLS over Node sockets), or the port's. */
   override get secure(): boolean {
-    return this.#client.transport.secure === true;
+    return this.#client.secure;
   }
 
   /**

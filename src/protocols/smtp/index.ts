@@ -1,37 +1,23 @@
 /**
- * saslkit: SMTP AUTH (RFC 4954) client SASLInterface and server adapter.
+ * saslkit/smtp: SMTP AUTH (RFC 4954), as a seam between saslkit and an SMTP
+ * library.
  *
- * Client: {@link SmtpClient} (greeting, EHLO, STARTTLS, QUIT) and
- * {@link SmtpSASLInterface} for `authenticate()`. Server:
- * {@link SmtpServerSession} on top of a `SASLServer`. Both run over any
- * `LineTransport`; `saslkit/node` has the socket helpers. See the guide
- * "SMTP" (docs/smtp.md).
+ * - Client: {@link SmtpSASLInterface}, the `SASLInterface` that
+ *   `authenticate()` drives, over an {@link SmtpSASLPort} (one method: send
+ *   a command line, read its reply) or over saslkit's own {@link SmtpClient}
+ *   (greeting, EHLO, STARTTLS, QUIT over any `LineTransport`).
+ * - Server: {@link serveSmtpAuth} runs one `AUTH` command on the library's
+ *   own connection.
+ *
+ * Runs in browsers too. The demo server (`SmtpServerSession`,
+ * `startSmtpServer`) and the socket helpers are in `saslkit/node`. See the
+ * guide "SMTP" (docs/smtp.md).
  *
  * @module saslkit/smtp
  */
 export type { LineTransport } from '../transport.js';
-export {
-  SmtpReplyParser,
-  SmtpProtocolError,
-  readReply,
-  parseReplyLine,
-  parseEnhancedStatus,
-  replyText,
-  formatReply,
-  DEFAULT_MAX_REPLY_LINES,
-  DEFAULT_MAX_REPLY_LINE_LENGTH,
-  type SmtpReply,
-  type SmtpReplyLine,
-  type SmtpReplyLimits,
-} from './reply.js';
-export { EhloResponse, parseEhlo } from './ehlo.js';
-export { SMTP_AUTH_STATUS, statusForCondition, conditionForReply, type SmtpStatus, type SmtpAuthStatuses } from './codes.js';
-export {
-  SmtpClient,
-  SmtpSASLInterface,
-  SmtpReplyError,
-  DEFAULT_MAX_COMMAND_LENGTH,
-  type SmtpClientOptions,
-} from './client.js';
-export { SmtpServerSession, type SmtpServerSessionOptions, type SmtpMessage } from './server.js';
-export { DEFAULT_LOGIN_TIMEOUT_MS, DEFAULT_MAX_LOGIN_COMMANDS, type LoginLimitOptions } from '../login-limits.js';
+export { SmtpProtocolError, readReply, type SmtpReply, type SmtpReplyLine, type SmtpReplyLimits } from './reply.js';
+export type { EhloResponse } from './ehlo.js';
+export { SmtpClient, SmtpSASLInterface, SmtpReplyError, type SmtpClientOptions, type SmtpSASLPort } from './client.js';
+export { serveSmtpAuth, type SmtpAuthRequest, type SmtpAuthResult } from './auth.js';
+export type { AuthCommandSuccess, AuthCommandFailure } from '../auth-result.js';

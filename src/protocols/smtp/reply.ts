@@ -41,7 +41,7 @@ export interface SmtpReplyLine {
   readonly text: string;
 }
 
-/** Bounds of {@link SmtpReplyParser}. */
+/** Bounds of `SmtpReplyParser`. */
 export interface SmtpReplyLimits {
   /** Most lines one reply may have. Default 256. */
   readonly maxLines?: number;

@@ -11,15 +11,15 @@
  *
  * @module
  */
-import { base64Decode, base64Encode } from '../../core/bytes.js';
 import { SASLError } from '../../core/errors.js';
 import { DEFAULT_MAX_AUTH_FAILURES, isFailedLogin } from '../../server/throttle.js';
-import type { AuthOutcome, ServerExchange } from '../../server/exchange.js';
+import type { AuthOutcome } from '../../server/exchange.js';
 import type { ServerConnection } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
 import type { LineTransport } from '../transport.js';
 import { armLoginDeadline, farewell, loginLimits, type LoginLimitOptions } from '../login-limits.js';
-import { SMTP_AUTH_STATUS, statusForCondition, type SmtpStatus } from './codes.js';
+import { serveSmtpAuth } from './auth.js';
+import { SMTP_AUTH_STATUS, type SmtpStatus } from './codes.js';
 import { formatReply } from './reply.js';
 import { isMechanismName } from '../../core/mechanism-name.js';
 
@@ -294,68 +294,19 @@ export class SmtpServerSession {
     if (!this.#greeted) return this.#refuse(S.badSequence, 'Send EHLO first');
     if (this.#auth) return this.#refuse(S.badSequence, 'Already authenticated');
     if (this.#from !== null) return this.#refuse(S.badSequence, 'AUTH not permitted during a mail transaction');
-    let ir: Uint8Array | null = null;
-    if (initial !== undefined) {
-      if (initial === '=') ir = new Uint8Array(0);
-      else {
-        try {
-          ir = base64Decode(initial, 'initial response');
-        } catch {
-          return this.#refuse(SMTP_AUTH_STATUS.malformed);
-        }
-      }
+    const result = await serveSmtpAuth(this.#transport, { args, sasl: this.#options.sasl, connection: this.#connection, maxLineLength: this.#maxLineLength });
+    if (result.kind === 'success') {
+      this.#auth = result.outcome;
+      this.#cancelDeadline();
+      this.#errors = 0;
+      this.#options.onAuthenticated?.(result.outcome);
+      return;
     }
-    const exchange = this.#options.sasl.start(mechanism, this.#connection, { successData: 'challenge' });
-    try {
-      await this.#exchange(exchange, ir);
-    } catch (err) {
-      // The client hung up (or the read timed out) mid-exchange: the
-      // exchange ends as aborted, so onExchangeEnd sees it.
-      if (!exchange.done) exchange.abort();
-      throw err;
-    }
-  }
-
-  async #exchange(exchange: ServerExchange, ir: Uint8Array | null): Promise<void> {
-    let result = await exchange.step(ir);
-    for (;;) {
-      if (result.kind === 'success') {
-        this.#auth = result.outcome;
-        this.#cancelDeadline();
-        this.#errors = 0;
-        await this.#reply(SMTP_AUTH_STATUS.success);
-        this.#options.onAuthenticated?.(result.outcome);
-        return;
-      }
-      if (result.kind === 'failure') {
-        // The reply text stays generic: the mechanism's own text could tell
-        // a prober more than the code does (e.g. which users exist).
-        await this.#refuse(statusForCondition(result.condition));
-        // The same failed-login limit as IMAP and XMPP (SASLServerOptions.maxAuthFailures).
-        if (isFailedLogin(result) && ++this.#authFailures >= (this.#options.sasl.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES)) {
-          await this.#reply(S.tooManyAuthFailures);
-          this.#closed = true;
-        }
-        return;
-      }
-      await this.#transport.writeLine(`334 ${base64Encode(result.data)}`);
-      const line = await this.#transport.readLine();
-      if (line === '*') {
-        exchange.abort();
-        return this.#refuse(SMTP_AUTH_STATUS.aborted);
-      }
-      if (line.length > this.#maxLineLength) {
-        exchange.abort();
-        return this.#refuse(SMTP_AUTH_STATUS.lineTooLong);
-      }
-      let response: Uint8Array;
-      try {
-        response = base64Decode(line.trim(), 'response');
-      } catch {
-        exchange.abort();
-        return this.#refuse(SMTP_AUTH_STATUS.malformed);
-      }
-      result = await exchange.step(response);
+    this.#errors++;
+    // The same failed-login limit as IMAP and XMPP (SASLServerOptions.maxAuthFailures).
+    if (isFailedLogin(result.failure) && ++this.#authFailures >= (this.#options.sasl.maxAuthFailures ?? DEFAULT_MAX_AUTH_FAILURES)) {
+      await this.#reply(S.tooManyAuthFailures);
+      this.#closed = true;
     }
   }
 

@@ -80,7 +80,7 @@ export function readStartTLS(features: XmlElement): {
   return { required: childElement(starttls, 'required', NS_TLS) !== null };
 }
 
-/** What a server advertises in one features element; see {@link featuresElement}. */
+/** What a server advertises in one features element; see `featuresElement`. */
 export interface FeatureSet {
   /** Offer STARTTLS; `'required'` adds `<required/>`. */
   readonly startTLS?: boolean | 'required';

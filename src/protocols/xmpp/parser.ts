@@ -20,7 +20,7 @@ import { escapeAttribute, type XmlElement, type XmlNode } from './element.js';
 import { XmppStreamError } from './errors.js';
 import { checkInteger } from '../../core/checks.js';
 
-/** Bounds of {@link XmppStreamParser} and {@link parseXmlElement}. */
+/** Bounds of `XmppStreamParser` and {@link parseXmlElement}. */
 export interface XmlLimits {
   /** Largest top-level element (or stream header), in characters. Default 65536. */
   readonly maxElementSize?: number;

@@ -5,22 +5,20 @@
  *
  * @module
  */
-import { isSASLCondition } from '../../core/conditions.js';
-import { SASLError } from '../../core/errors.js';
 import { randomBytes } from '../../crypto/random.js';
-import type { AuthOutcome, ServerExchange, ServerResult } from '../../server/exchange.js';
+import type { AuthOutcome } from '../../server/exchange.js';
 import type { ServerConnection } from '../../server/mechanism.js';
 import type { SASLServer } from '../../server/server.js';
 import { DEFAULT_MAX_AUTH_FAILURES } from '../../server/throttle.js';
-import { isElement, xmlElement, type XmlElement } from './element.js';
+import { xmlElement, type XmlElement } from './element.js';
 import { XmppStreamError } from './errors.js';
-import { xmppAuthzidOf } from './authzid.js';
+import { serveXmppAuth, type XmppServeAuthResult } from './auth.js';
 import { featuresElement } from './features.js';
-import { NS_CLIENT, NS_SASL, NS_SESSION, NS_STREAMS, NS_TLS } from './namespaces.js';
+import { NS_CLIENT, NS_SASL, NS_SESSION, NS_TLS } from './namespaces.js';
 import type { StreamHeader } from './parser.js';
 import type { XmppStreamTransport } from './transport.js';
 import { armLoginDeadline, farewell, loginLimits, type LoginLimitOptions } from '../login-limits.js';
-import { decodeSaslPayload, failureElement, saslElement, streamErrorElement, type StreamErrorCondition } from './wire.js';
+import { failureElement, streamErrorElement, type StreamErrorCondition } from './wire.js';
 import { checkInteger } from '../../core/checks.js';
 
 /** Options of {@link XmppServerSession}. */
@@ -231,67 +229,21 @@ export class XmppServerSession {
     return this.#openStream(false);
   }
 
-  /** One SASL exchange; the outcome on success, `null` after a failure. */
+  /** One SASL exchange ({@link serveXmppAuth}); the outcome on success, `null` after a failure. */
   async #authenticate(auth: XmlElement): Promise<AuthOutcome | null> {
     const connection = this.#options.connection();
-    let result: ServerResult;
-    let exchange: ServerExchange | null = null;
+    let result: XmppServeAuthResult;
     if (this.#requireTLS() && !connection.secure) {
-      result = { kind: 'failure', condition: 'encryption-required', text: 'negotiate TLS first', data: null };
+      await this.#transport.send(failureElement('encryption-required', 'negotiate TLS first'));
+      result = { kind: 'failure', failure: { kind: 'failure', condition: 'encryption-required', text: 'negotiate TLS first', data: null } };
     } else {
-      exchange = this.#options.sasl.start(auth.attrs.mechanism ?? '', connection, { authzidOf: xmppAuthzidOf(this.#options.domain) });
-      result = await this.#step(exchange, auth, 'initial response');
+      result = await serveXmppAuth(this.#transport, auth, { sasl: this.#options.sasl, connection, domain: this.#options.domain });
     }
-    try {
-      return await this.#exchange(exchange, result);
-    } catch (err) {
-      // The client hung up (or the read timed out) mid-exchange: the
-      // exchange ends as aborted, so onExchangeEnd sees it.
-      if (exchange && !exchange.done) exchange.abort();
-      throw err;
-    }
-  }
-
-  async #exchange(exchange: ServerExchange | null, first: ServerResult): Promise<AuthOutcome | null> {
-    let result = first;
-    while (result.kind === 'challenge') {
-      await this.#transport.send(saslElement('challenge', result.data.length === 0 ? null : result.data));
-      const next = await this.#transport.receive();
-      if (isElement(next, 'abort', NS_SASL)) {
-        result = exchange!.abort();
-      } else if (isElement(next, 'response', NS_SASL)) {
-        result = await this.#step(exchange!, next, 'response');
-      } else if (next.xmlns === NS_STREAMS || next.xmlns !== NS_SASL) {
-        exchange!.abort();
-        return this.#streamError('not-authorized', `<${next.name.slice(0, 40)}/> during SASL negotiation`);
-      } else {
-        exchange!.abort();
-        result = { kind: 'failure', condition: 'malformed-request', text: `unexpected <${next.name.slice(0, 40)}/>`, data: null };
-      }
-    }
-    if (result.kind === 'success') {
-      await this.#transport.send(saslElement('success', result.data));
-      return result.outcome;
-    }
-    await this.#transport.send(failureElement(result.condition, result.text));
+    if (result.kind === 'success') return result.outcome;
     if (++this.#failures >= this.#maxAttempts) {
       return this.#streamError('policy-violation', 'too many failed authentication attempts');
     }
     return null;
-  }
-
-  async #step(exchange: ServerExchange, el: XmlElement, what: string): Promise<ServerResult> {
-    let payload: Uint8Array | null;
-    try {
-      payload = decodeSaslPayload(el, `SASL ${what}`);
-    } catch (err) {
-      exchange.abort();
-      const condition = err instanceof SASLError && isSASLCondition(err.opaqueError) ? err.opaqueError : 'incorrect-encoding';
-      return { kind: 'failure', condition, text: `the ${what} is malformed`, data: null };
-    }
-    // Only <auth/> can carry "no data"; an empty <response/> is an empty response.
-    if (payload === null && el.name === 'response') payload = new Uint8Array(0);
-    return exchange.step(payload);
   }
 
   async #streamError(condition: StreamErrorCondition, text: string): Promise<never> {

@@ -37,7 +37,7 @@ export interface ScramVerifier {
 export interface DeriveScramOptions {
   /** The SCRAM hash. */
   readonly hash: HashName;
-  /** PBKDF2 iterations; default {@link defaultIterationCount}. */
+  /** PBKDF2 iterations; default `defaultIterationCount`. */
   readonly iterations?: number;
   /** The salt; default 16 random bytes. */
   readonly salt?: Uint8Array;

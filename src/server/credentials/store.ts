@@ -54,7 +54,7 @@ export interface CredentialStore {
 export interface AddUserOptions {
   /** The SCRAM hashes to derive verifiers for; default SHA-1, SHA-256, SHA-512 and SHA3-512. */
   readonly hashes?: readonly HashName[];
-  /** PBKDF2 iterations; default per hash, see {@link defaultIterationCount}. */
+  /** PBKDF2 iterations; default per hash, see `defaultIterationCount`. */
   readonly iterations?: number;
   /**
    * Called with a warning (text for people, no secret) when the iteration
