@@ -20,6 +20,7 @@ export {
   channelBindingProvider,
   serverChannelBindings,
   tlsChannelBinding,
+  type TlsChannelBinding,
   channelBindingFor,
   type ChannelBindingPolicy,
   type TlsRole,

@@ -31,6 +31,7 @@ export {
   failure,
   success,
   type AuthIdentity,
+  type MechanismDone,
   type MechanismSuccess,
   type MechanismStep,
   type ServerChallenge,
