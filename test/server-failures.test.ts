@@ -26,6 +26,20 @@ function expectFailure(result: ServerResult | undefined, condition: SASLConditio
   expect(dec(result.data)).toBe(data);
 }
 
+/**
+ * One test per case, named `${prefix}${what} → ${condition}`: `message` as
+ * the client's first message to `mechanism` (on TLS) ends in `condition`.
+ */
+function firstMessageFails(mechanism: string, cases: ReadonlyArray<readonly [string, Uint8Array | string, SASLCondition]>, prefix = ''): void {
+  for (const [what, message, condition] of cases) {
+    it(`${prefix}${what} → ${condition}`, async () => {
+      const server = await makeServer();
+      const [result] = await feed(server.start(mechanism, TLS), [message]);
+      expectFailure(result, condition);
+    });
+  }
+}
+
 /** Run client-first, then build a client-final with `tweak`, and return the last result. */
 async function scramFinal(
   options: { mechanism?: string; connection?: ServerConnection; user?: string; password?: string; gs2?: string; cbData?: Uint8Array; tweak?: (m: string) => string; nonce?: string },
@@ -67,13 +81,7 @@ describe('server failures: SCRAM client-first-message', () => {
     ['non-printable nonce', 'n,,n=user,r=a\u00e9', 'malformed-request'],
     ['trailing comma', 'n,,n=user,r=abc,', 'malformed-request'],
   ];
-  for (const [what, message, condition] of cases) {
-    it(`${what} → ${condition}`, async () => {
-      const server = await makeServer();
-      const [result] = await feed(server.start('SCRAM-SHA-256', TLS), [message]);
-      expectFailure(result, condition);
-    });
-  }
+  firstMessageFails('SCRAM-SHA-256', cases);
 
   it('a username SASLprep refuses → malformed-request with e=invalid-username-encoding', async () => {
     const server = await makeServer();
@@ -291,26 +299,14 @@ describe('server failures: PLAIN and ANONYMOUS', () => {
     ['unknown user', '\0nobody\0pencil', 'not-authorized'],
     ['other authzid', 'admin\0user\0pencil', 'invalid-authzid'],
   ];
-  for (const [what, message, condition] of plain) {
-    it(`PLAIN ${what} → ${condition}`, async () => {
-      const server = await makeServer();
-      const [result] = await feed(server.start('PLAIN', TLS), [message]);
-      expectFailure(result, condition);
-    });
-  }
+  firstMessageFails('PLAIN', plain, 'PLAIN ');
 
   const anonymous: Array<[string, Uint8Array | string, SASLCondition]> = [
     ['invalid UTF-8', new Uint8Array([0xff]), 'incorrect-encoding'],
     ['prohibited character', 'trace\u0000', 'malformed-request'],
     ['over 255 characters', 'x'.repeat(256), 'malformed-request'],
   ];
-  for (const [what, message, condition] of anonymous) {
-    it(`ANONYMOUS ${what} → ${condition}`, async () => {
-      const server = await makeServer();
-      const [result] = await feed(server.start('ANONYMOUS', TLS), [message]);
-      expectFailure(result, condition);
-    });
-  }
+  firstMessageFails('ANONYMOUS', anonymous, 'ANONYMOUS ');
 });
 
 describe('server: authorization', () => {
