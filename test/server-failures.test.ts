@@ -12,6 +12,7 @@ import {
   SCRAMPLUSServer,
   SCRAMServer,
   type ServerConnection,
+  type ServerExchange,
   type ServerResult,
 } from '../src/server/index.js';
 import { SECRET, cb, clientFinal, dec, enc, feed, makeServer, parseServerFirst, sharedStore } from './helpers/server.js';
@@ -38,6 +39,21 @@ function firstMessageFails(mechanism: string, cases: ReadonlyArray<readonly [str
       expectFailure(result, condition);
     });
   }
+}
+
+/**
+ * A PLAIN exchange (`busy`) whose first step (`pending`, the right password)
+ * waits on a credential lookup that hangs until `release()` (it then finds no user).
+ */
+function pendingPlainStep(): { busy: ServerExchange; pending: Promise<ServerResult>; release: () => void } {
+  let release!: () => void;
+  const slow = new SASLServer({
+    mechanisms: [new PLAINServer()],
+    credentials: { scramCredentials: () => new Promise((resolve) => (release = () => resolve(null))) },
+  });
+  const busy = slow.start('PLAIN', TLS);
+  const pending = busy.step(enc('\0user\0pencil'));
+  return { busy, pending, release: () => release() };
 }
 
 /** Run client-first, then build a client-final with `tweak`, and return the last result. */
@@ -395,13 +411,7 @@ describe('server: mechanism selection and bounds', () => {
     await expect(scram.step(null)).rejects.toBeInstanceOf(SASLError);
     await expect(scram.step('text' as unknown as Uint8Array)).rejects.toBeInstanceOf(SASLError);
 
-    let release!: () => void;
-    const slow = new SASLServer({
-      mechanisms: [new PLAINServer()],
-      credentials: { scramCredentials: () => new Promise((resolve) => (release = () => resolve(null))) },
-    });
-    const busy = slow.start('PLAIN', TLS);
-    const pending = busy.step(enc('\0user\0pencil'));
+    const { busy, pending, release } = pendingPlainStep();
     await expect(busy.step(enc('x'))).rejects.toBeInstanceOf(SASLError);
     release();
     expectFailure(await pending, 'not-authorized');
@@ -415,13 +425,7 @@ describe('server: mechanism selection and bounds', () => {
     expect(exchange.done).toBe(true);
     await expect(exchange.step(enc('x'))).rejects.toBeInstanceOf(SASLError);
 
-    let release!: () => void;
-    const slow = new SASLServer({
-      mechanisms: [new PLAINServer()],
-      credentials: { scramCredentials: () => new Promise((resolve) => (release = () => resolve(null))) },
-    });
-    const busy = slow.start('PLAIN', TLS);
-    const pending = busy.step(enc('\0user\0pencil'));
+    const { busy, pending, release } = pendingPlainStep();
     expectFailure(busy.abort(), 'aborted');
     release();
     expectFailure(await pending, 'aborted');
