@@ -12,9 +12,10 @@ import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 import { webcrypto } from 'node:crypto';
-import { build, type BuildFailure, type Metafile } from 'esbuild';
+import type { BuildFailure, Metafile } from 'esbuild';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleForBrowser } from './helpers/browser-bundle.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -125,18 +126,7 @@ describe('browser bundle of the root entry', () => {
     return entry;
   }
 
-  async function bundle(entry: string): Promise<{ text: string; metafile: Metafile }> {
-    const result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'browser',
-      format: 'esm',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    return { text: result.outputFiles[0]!.text, metafile: result.metafile };
-  }
+  const bundle = (entry: string): Promise<{ text: string; metafile: Metafile }> => bundleForBrowser({ entryPoints: [entry] });
 
   it('bundles with esbuild for the browser, without Node builtins or the saslprep package', async () => {
     let bundled: { text: string; metafile: Metafile };

@@ -6,14 +6,15 @@ import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AuthenticationFailure, PLAIN, SASLFailure, SASLStateMachine, SCRAM, SCRAMPLUS, type ChannelBindingType, type HashName } from '../src/index.js';
 import { utf8Encode } from '../src/mechanism.js';
-import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
+import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms } from '../src/server/index.js';
 import { ImapClientChannel, ImapSASLInterface } from '../src/protocols/imap/index.js';
 import { connectLineTransport, type ConnectionSecurity } from '../src/node/transport/connect.js';
 import { ImapClientSession } from '../src/node/imap/client.js';
-import { startImapServer, type NodeImapServerOptions, type RunningImapServer } from '../src/node/imap/server.js';
+import type { NodeImapServerOptions, RunningImapServer } from '../src/node/imap/server.js';
 import { channelBindingProvider } from '../src/channel-binding/tls/providers.js';
 import type { SocketLineTransport } from '../src/node/transport/socket-line-transport.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
+import { ImapServers } from './helpers/imap-servers.js';
 import { describeWithPeers } from './helpers/peers.js';
 
 const USER = 'user';
@@ -23,14 +24,11 @@ const creds = (): readonly [string, string] => [USER, PASSWORD];
 let dir: string;
 let cert: TestCert;
 let sasl: SASLServer;
-const outcomes: AuthOutcome[] = [];
-const servers: RunningImapServer[] = [];
+const servers = new ImapServers();
+const outcomes = servers.outcomes;
 
-async function server(options: Partial<NodeImapServerOptions> = {}): Promise<RunningImapServer> {
-  const s = await startImapServer({ sasl, tls: { key: cert.key, cert: cert.cert }, readTimeoutMs: 10_000, onAuthenticated: (o) => outcomes.push(o), ...options });
-  servers.push(s);
-  return s;
-}
+const server = (options: Partial<NodeImapServerOptions> = {}): Promise<RunningImapServer> =>
+  servers.start({ sasl, tls: { key: cert.key, cert: cert.cert }, ...options });
 
 // Every suite here needs test certificates, made with openssl.
 describeWithPeers('IMAP client and server over loopback TLS', ['openssl'], () => {
@@ -43,7 +41,7 @@ describeWithPeers('IMAP client and server over loopback TLS', ['openssl'], () =>
   }, 30_000);
 
   afterAll(async () => {
-    await Promise.all(servers.map((s) => s.close()));
+    await servers.closeAll();
     removeDir(dir);
   });
 

@@ -28,6 +28,7 @@ import { AuthenticationFailure, PLAIN, SASLFailure, SASLInterface, SCRAM, authen
 import { base64Decode, base64Encode, concatBytes, utf8Encode } from '../src/mechanism.js';
 import { ChildProcessLineTransport } from '../src/node/index.js';
 import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
+import { drain } from './helpers/child-lines.js';
 import { describeWithPeers } from './helpers/peers.js';
 
 const SAMPLE_SERVER = 'sasl-sample-server';
@@ -37,19 +38,6 @@ const USER = 'user';
 const PASSWORD = 'pencil';
 const REALM = 'example.test';
 const TIMEOUT = 30_000;
-
-/** Everything a child wrote on a line channel that was not read yet (after it exited). */
-async function drain(lines: { readLine(): Promise<string> }): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < 100; i++) {
-    try {
-      out.push(await lines.readLine());
-    } catch {
-      break;
-    }
-  }
-  return out;
-}
 
 /** A SASLInterface to one run of sasl-sample-server (one exchange). */
 class CyrusSampleServer extends SASLInterface {

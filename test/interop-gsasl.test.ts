@@ -19,6 +19,7 @@ import {
   type ServerConnection,
 } from '../src/server/index.js';
 import { loginToGsasl, serveGsaslClient } from '../docs/examples/gsasl-lines.js';
+import { drain } from './helpers/child-lines.js';
 import { describeWithPeers } from './helpers/peers.js';
 
 const USER = 'user';
@@ -44,19 +45,6 @@ async function stopAll(): Promise<void> {
   const all = [...running];
   running.clear();
   await Promise.all(all.map((c) => c.stop()));
-}
-
-/** Everything gsasl wrote on stderr that was not consumed yet (after it exited). */
-async function drain(lines: LineTransport): Promise<string[]> {
-  const out: string[] = [];
-  for (let i = 0; i < 100; i++) {
-    try {
-      out.push(await lines.readLine());
-    } catch {
-      break;
-    }
-  }
-  return out;
 }
 
 const credentials: CredentialProvider = () => [USER, PASSWORD];

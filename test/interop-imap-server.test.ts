@@ -9,8 +9,9 @@
 // (a synchronous spawn would block the server's event loop).
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms, type AuthOutcome } from '../src/server/index.js';
-import { startImapServer, type NodeImapServerOptions, type RunningImapServer } from '../src/node/imap/server.js';
+import { MemoryCredentialStore, PLAINServer, SASLServer, scramServerMechanisms } from '../src/server/index.js';
+import type { NodeImapServerOptions, RunningImapServer } from '../src/node/imap/server.js';
+import { ImapServers } from './helpers/imap-servers.js';
 import { describeWithPeers } from './helpers/peers.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 
@@ -47,21 +48,11 @@ function run(command: string, args: readonly string[], timeoutMs = 20_000): Prom
 let dir: string;
 let cert: TestCert;
 let sasl: SASLServer;
-const outcomes: AuthOutcome[] = [];
-const servers: RunningImapServer[] = [];
+const servers = new ImapServers();
+const outcomes = servers.outcomes;
 
-async function server(options: Partial<NodeImapServerOptions> = {}): Promise<RunningImapServer> {
-  const s = await startImapServer({
-    sasl,
-    readTimeoutMs: 10_000,
-    maxAuthFailures: 100,
-    onAuthenticated: (o) => outcomes.push(o),
-    ...options,
-    tls: { key: cert.key, cert: cert.cert, ...options.tls },
-  });
-  servers.push(s);
-  return s;
-}
+const server = (options: Partial<NodeImapServerOptions> = {}): Promise<RunningImapServer> =>
+  servers.start({ sasl, maxAuthFailures: 100, ...options, tls: { key: cert.key, cert: cert.cert, ...options.tls } });
 
 beforeAll(async () => {
   dir = makeTempDir('saslkit-imap-interop-');
@@ -73,7 +64,7 @@ beforeAll(async () => {
 }, 30_000);
 
 afterAll(async () => {
-  await Promise.all(servers.map((s) => s.close()));
+  await servers.closeAll();
   if (dir) removeDir(dir);
 });
 

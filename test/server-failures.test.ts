@@ -12,6 +12,7 @@ import {
   SCRAMPLUSServer,
   SCRAMServer,
   type ServerConnection,
+  type ServerExchange,
   type ServerResult,
 } from '../src/server/index.js';
 import { SECRET, cb, clientFinal, dec, enc, feed, makeServer, parseServerFirst, sharedStore } from './helpers/server.js';
@@ -24,6 +25,35 @@ function expectFailure(result: ServerResult | undefined, condition: SASLConditio
   if (result?.kind !== 'failure') return;
   expect(result.condition).toBe(condition);
   expect(dec(result.data)).toBe(data);
+}
+
+/**
+ * One test per case, named `${prefix}${what} → ${condition}`: `message` as
+ * the client's first message to `mechanism` (on TLS) ends in `condition`.
+ */
+function firstMessageFails(mechanism: string, cases: ReadonlyArray<readonly [string, Uint8Array | string, SASLCondition]>, prefix = ''): void {
+  for (const [what, message, condition] of cases) {
+    it(`${prefix}${what} → ${condition}`, async () => {
+      const server = await makeServer();
+      const [result] = await feed(server.start(mechanism, TLS), [message]);
+      expectFailure(result, condition);
+    });
+  }
+}
+
+/**
+ * A PLAIN exchange (`busy`) whose first step (`pending`, the right password)
+ * waits on a credential lookup that hangs until `release()` (it then finds no user).
+ */
+function pendingPlainStep(): { busy: ServerExchange; pending: Promise<ServerResult>; release: () => void } {
+  let release!: () => void;
+  const slow = new SASLServer({
+    mechanisms: [new PLAINServer()],
+    credentials: { scramCredentials: () => new Promise((resolve) => (release = () => resolve(null))) },
+  });
+  const busy = slow.start('PLAIN', TLS);
+  const pending = busy.step(enc('\0user\0pencil'));
+  return { busy, pending, release: () => release() };
 }
 
 /** Run client-first, then build a client-final with `tweak`, and return the last result. */
@@ -67,13 +97,7 @@ describe('server failures: SCRAM client-first-message', () => {
     ['non-printable nonce', 'n,,n=user,r=a\u00e9', 'malformed-request'],
     ['trailing comma', 'n,,n=user,r=abc,', 'malformed-request'],
   ];
-  for (const [what, message, condition] of cases) {
-    it(`${what} → ${condition}`, async () => {
-      const server = await makeServer();
-      const [result] = await feed(server.start('SCRAM-SHA-256', TLS), [message]);
-      expectFailure(result, condition);
-    });
-  }
+  firstMessageFails('SCRAM-SHA-256', cases);
 
   it('a username SASLprep refuses → malformed-request with e=invalid-username-encoding', async () => {
     const server = await makeServer();
@@ -291,26 +315,14 @@ describe('server failures: PLAIN and ANONYMOUS', () => {
     ['unknown user', '\0nobody\0pencil', 'not-authorized'],
     ['other authzid', 'admin\0user\0pencil', 'invalid-authzid'],
   ];
-  for (const [what, message, condition] of plain) {
-    it(`PLAIN ${what} → ${condition}`, async () => {
-      const server = await makeServer();
-      const [result] = await feed(server.start('PLAIN', TLS), [message]);
-      expectFailure(result, condition);
-    });
-  }
+  firstMessageFails('PLAIN', plain, 'PLAIN ');
 
   const anonymous: Array<[string, Uint8Array | string, SASLCondition]> = [
     ['invalid UTF-8', new Uint8Array([0xff]), 'incorrect-encoding'],
     ['prohibited character', 'trace\u0000', 'malformed-request'],
     ['over 255 characters', 'x'.repeat(256), 'malformed-request'],
   ];
-  for (const [what, message, condition] of anonymous) {
-    it(`ANONYMOUS ${what} → ${condition}`, async () => {
-      const server = await makeServer();
-      const [result] = await feed(server.start('ANONYMOUS', TLS), [message]);
-      expectFailure(result, condition);
-    });
-  }
+  firstMessageFails('ANONYMOUS', anonymous, 'ANONYMOUS ');
 });
 
 describe('server: authorization', () => {
@@ -399,13 +411,7 @@ describe('server: mechanism selection and bounds', () => {
     await expect(scram.step(null)).rejects.toBeInstanceOf(SASLError);
     await expect(scram.step('text' as unknown as Uint8Array)).rejects.toBeInstanceOf(SASLError);
 
-    let release!: () => void;
-    const slow = new SASLServer({
-      mechanisms: [new PLAINServer()],
-      credentials: { scramCredentials: () => new Promise((resolve) => (release = () => resolve(null))) },
-    });
-    const busy = slow.start('PLAIN', TLS);
-    const pending = busy.step(enc('\0user\0pencil'));
+    const { busy, pending, release } = pendingPlainStep();
     await expect(busy.step(enc('x'))).rejects.toBeInstanceOf(SASLError);
     release();
     expectFailure(await pending, 'not-authorized');
@@ -419,13 +425,7 @@ describe('server: mechanism selection and bounds', () => {
     expect(exchange.done).toBe(true);
     await expect(exchange.step(enc('x'))).rejects.toBeInstanceOf(SASLError);
 
-    let release!: () => void;
-    const slow = new SASLServer({
-      mechanisms: [new PLAINServer()],
-      credentials: { scramCredentials: () => new Promise((resolve) => (release = () => resolve(null))) },
-    });
-    const busy = slow.start('PLAIN', TLS);
-    const pending = busy.step(enc('\0user\0pencil'));
+    const { busy, pending, release } = pendingPlainStep();
     expectFailure(busy.abort(), 'aborted');
     release();
     expectFailure(await pending, 'aborted');
