@@ -195,9 +195,10 @@ Output:
                          lines), passwords, proofs and tokens redacted
   -h, --help             this text
 
-Exit status: 0 authenticated, 1 credentials refused, 2 usage error,
-3 connection, TLS or protocol error (or no mechanism in common),
-130 interrupted at the password prompt.
+Exit status: 0 authenticated, 1 the server refused the credentials or
+authorization, 2 usage error, 3 connection, TLS or protocol error (or no
+mechanism in common), 4 this client refused the server's exchange (e.g. an
+iteration count above --max-iterations), 130 interrupted at the password prompt.
 `;
 
 function securityOf(values: Record<string, unknown>): ClientSecurity {

@@ -9,6 +9,7 @@
  */
 import { AuthenticationFailure, SASLError } from '../core/errors.js';
 import { EXIT, UsageError } from './args.js';
+import { decisiveError, isClientRefusal, isServerRefusal } from './attempts.js';
 
 /** The user interrupted a prompt (Ctrl-C): exit status 130, as a shell reports SIGINT. */
 export class Interrupted extends Error {
@@ -80,14 +81,21 @@ export function hintFor(err: unknown, context: HintContext): string | null {
 }
 
 /**
- * The exit status for an error (as `main.ts` maps them).
+ * The exit status for an error, the same whatever the mechanism: 1 when the
+ * server refused the credentials or the authorization, 4 when the client
+ * refused the server's part of the exchange, 2 for a usage error, 130 for
+ * Ctrl-C at a prompt, 3 for everything else (connection, TLS, protocol, no
+ * mechanism in common). With several attempts, the decisive one decides
+ * (see {@link decisiveError}).
  *
  * @param err - what the command threw
  */
 export function exitStatusFor(err: unknown): number {
   if (err instanceof Interrupted) return EXIT_INTERRUPTED;
   if (err instanceof UsageError) return EXIT.usage;
-  if (err instanceof AuthenticationFailure) return EXIT.authenticationFailed;
+  const { error } = decisiveError(err);
+  if (isServerRefusal(error)) return EXIT.authenticationFailed;
+  if (isClientRefusal(error)) return EXIT.clientRefused;
   return EXIT.failure;
 }
 
@@ -100,6 +108,7 @@ export function exitStatusFor(err: unknown): number {
  */
 export function failureJson(err: unknown, hint: string | null): Record<string, unknown> {
   const base = { ok: false, exitStatus: exitStatusFor(err) };
+  err = decisiveError(err).error;
   if (err instanceof SASLError) {
     return { ...base, error: err.kind, condition: err.opaqueError, message: err.text ?? err.message, hint };
   }
