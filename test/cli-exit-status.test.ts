@@ -2,6 +2,10 @@
 // cause (docs/cli.md "Exit status"): 1 when the server refused the credentials
 // or the authorization, 4 when the client refused the server's part of the
 // exchange. Against `saslkit server` processes on 127.0.0.1.
+import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
+import { join } from 'node:path';
+import * as tls from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killAll, saslkit, startCliServer, type CliServer } from './helpers/cli.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
@@ -54,5 +58,69 @@ describe('saslkit client exit status, whatever the mechanism', () => {
   it('a wrong password stays exit 1', async () => {
     const r = await saslkit(['client', url(), '--ca', cert.certPath, '-m', 'SCRAM-SHA-256'], { env: { SASLKIT_PASSWORD: 'wrong' } });
     expect(r.code, r.stderr).toBe(1);
+  });
+});
+
+/** A TLS IMAP session after STARTTLS, with a reader of whole lines. */
+async function imapSession(port: number): Promise<{ send(line: string): Promise<string>; close(): void }> {
+  const socket = net.connect(port, '127.0.0.1');
+  let buffer = '';
+  let wake: (() => void) | null = null;
+  const onData = (d: Buffer): void => {
+    buffer += d.toString('latin1');
+    wake?.();
+  };
+  socket.on('data', onData);
+  const read = async (): Promise<string> => {
+    for (let i = 0; i < 200 && !buffer.includes('\r\n'); i++) await new Promise<void>((r) => ((wake = r), setTimeout(r, 50)));
+    const nl = buffer.indexOf('\r\n');
+    const line = buffer.slice(0, nl);
+    buffer = buffer.slice(nl + 2);
+    return line;
+  };
+  expect(await read()).toMatch(/^\* OK/);
+  socket.write('s STARTTLS\r\n');
+  expect(await read()).toMatch(/^s OK/);
+  socket.off('data', onData);
+  const secure = await new Promise<tls.TLSSocket>((resolve, reject) => {
+    const s = tls.connect({ socket, servername: 'localhost', rejectUnauthorized: false }, () => resolve(s));
+    s.once('error', reject);
+  });
+  secure.on('data', onData);
+  return {
+    async send(line) {
+      secure.write(`${line}\r\n`);
+      let reply = await read();
+      while (reply.startsWith('* ')) reply = await read();
+      return reply;
+    },
+    close: () => secure.destroy(),
+  };
+}
+
+describe('saslkit server audit lines: only failed logins are auth-failure', () => {
+  it('an aborted exchange is auth-aborted, an unknown mechanism auth-error; the fail2ban filter matches neither', async () => {
+    const before = imap.lines.length;
+    const fresh = (e: Record<string, unknown>): boolean => imap.events.indexOf(e) >= before;
+    const s = await imapSession(imap.port);
+    expect(await s.send('a AUTHENTICATE PLAIN')).toMatch(/^\+/);
+    expect(await s.send('*')).toMatch(/^a (BAD|NO)/);
+    expect(await s.send('b AUTHENTICATE X-NO-SUCH')).toMatch(/^b (BAD|NO)/);
+    s.close();
+    const aborted = await imap.waitFor((e) => fresh(e) && e.event === 'auth-aborted');
+    expect(aborted).toMatchObject({ mechanism: 'PLAIN', condition: 'aborted', peer: '127.0.0.1' });
+    const error = await imap.waitFor((e) => fresh(e) && e.event === 'auth-error');
+    expect(error).toMatchObject({ condition: 'invalid-mechanism' });
+    const doc = readFileSync(join(import.meta.dirname, '..', 'docs', 'cli.md'), 'utf8');
+    const regex = new RegExp(/^failregex\s*=\s*(.+)$/m.exec(doc)![1]!.replace('<HOST>', '(?<host>[0-9A-Fa-f.:]+|[\\w.-]+)'));
+    const mine = imap.lines.slice(before);
+    expect(mine.some((l) => l.includes('"auth-aborted"'))).toBe(true);
+    for (const line of mine) expect(regex.test(line), line).toBe(false);
+    // A refused password still is an auth-failure the filter counts.
+    const r = await saslkit(['client', url(), '--ca', cert.certPath, '-m', 'PLAIN'], { env: { SASLKIT_PASSWORD: 'wrong' } });
+    expect(r.code).toBe(1);
+    await imap.waitFor((e) => e.event === 'auth-failure' && e.condition === 'not-authorized');
+    const failure = imap.lines.find((l) => l.includes('"auth-failure"'))!;
+    expect(regex.exec(failure)?.groups?.host).toBe('127.0.0.1');
   });
 });

@@ -8,7 +8,9 @@
  * | --- | --- | --- |
  * | `connect` | a connection was accepted | `local` (address:port listened on) |
  * | `auth-success` | an exchange succeeded | `mechanism`, `user` (authcid), `authzid`, `channelBinding` |
- * | `auth-failure` | an exchange failed or was aborted | `mechanism`, `user` (the name tried, when the mechanism carried one), `condition` |
+ * | `auth-failure` | a failed login: the credentials or authorization were refused (`isFailedLogin`) | `mechanism`, `user` (the name tried, when the mechanism carried one), `condition` |
+ * | `auth-aborted` | the client aborted an exchange | as `auth-failure` (`condition` is `aborted`) |
+ * | `auth-error` | any other failed exchange (unsupported mechanism, malformed message, ...) | as `auth-failure` |
  * | `close` | the connection closed | `durationMs` |
  *
  * The attempted user comes from the credential store's lookups made during
@@ -22,7 +24,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { CredentialStore, ExchangeEnd } from '../server/index.js';
+import { isFailedLogin, type CredentialStore, type ExchangeEnd } from '../server/index.js';
 
 /** The longest user name written to the log (longer names are cut, marked with `…`). */
 const MAX_USER = 256;
@@ -81,7 +83,7 @@ export class AuditLog {
   };
 
   /**
-   * The `SASLServer` `onExchangeEnd` hook: `auth-success` or `auth-failure`.
+   * The `SASLServer` `onExchangeEnd` hook: `auth-success`, `auth-failure`, `auth-aborted` or `auth-error`.
    *
    * @param end - the exchange's end
    */
@@ -92,7 +94,10 @@ export class AuditLog {
       const { outcome } = end.result;
       this.emit('auth-success', { ...base, user: outcome.authcid, authzid: outcome.authzid, channelBinding: outcome.channelBinding });
     } else {
-      this.emit('auth-failure', { ...base, user: session?.user ?? null, condition: end.result.condition });
+      // Only a failed login (refused credentials or authorization) is an auth-failure, the
+      // event fail2ban counts; a client's abort or an unsupported mechanism is not one.
+      const event = isFailedLogin(end.result) ? 'auth-failure' : end.result.condition === 'aborted' ? 'auth-aborted' : 'auth-error';
+      this.emit(event, { ...base, user: session?.user ?? null, condition: end.result.condition });
     }
     if (session) session.user = null;
   };
