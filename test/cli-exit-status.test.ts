@@ -124,3 +124,21 @@ describe('saslkit server audit lines: only failed logins are auth-failure', () =
     expect(regex.exec(failure)?.groups?.host).toBe('127.0.0.1');
   });
 });
+
+describe('saslkit client --client-cert without -a or -m', () => {
+  it('logs in with EXTERNAL alone, reads no password, and says whose identity', async () => {
+    const r = await saslkit(['client', `imap://127.0.0.1:${imap.port}`, '--ca', cert.certPath, '--client-cert', alice.certPath, '--client-key', alice.keyPath], { input: '' });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^mechanism: EXTERNAL$/m);
+    expect(r.stdout).toMatch(/^identity: the client certificate's identity \(subject CN=alice\)$/m);
+    const j = await saslkit(['client', `imap://127.0.0.1:${imap.port}`, '--ca', cert.certPath, '--client-cert', alice.certPath, '--client-key', alice.keyPath, '--json'], { input: '' });
+    expect(j.code, j.stderr).toBe(0);
+    expect(JSON.parse(j.stdout)).toMatchObject({ ok: true, mechanism: 'EXTERNAL', identity: expect.stringContaining('CN=alice') });
+  });
+
+  it('with a user, EXTERNAL still leads', async () => {
+    const r = await saslkit(['client', url(), '--ca', cert.certPath, '--client-cert', alice.certPath, '--client-key', alice.keyPath], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^mechanism: EXTERNAL$/m);
+  });
+});

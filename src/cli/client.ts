@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { X509Certificate } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
 import { PBKDF2_HARD_LIMIT, type ChannelBindingType } from '../index.js';
 import type { ChannelBindingPolicy } from '../node/index.js';
@@ -249,11 +250,13 @@ async function connectAndAuthenticate(values: OptionValues, io: CommandIO, targe
   const cbTypeText = stringOption(values, 'cb-type');
   const cbType = cbTypeText === undefined ? undefined : choiceOption(values, 'cb-type', CB_TYPES, 'tls-exporter');
   const names = checkMechanismNames(listOption(values, 'mechanism'), cbPolicy === 'require');
-  if (user === undefined && !(names.length > 0 && names.every((n) => n === 'ANONYMOUS' || n === 'EXTERNAL'))) {
-    throw new UsageError('-a USER (or USER@ in the URL) is required (except with -m ANONYMOUS or -m EXTERNAL)');
-  }
   const clientCertPath = stringOption(values, 'client-cert');
   const clientKeyPath = stringOption(values, 'client-key');
+  // With a client certificate and no -m, EXTERNAL leads the default list: alone when no user is given.
+  const certificateOnly = names.length === 0 && user === undefined && clientCertPath !== undefined && cbPolicy !== 'require' && security !== 'none';
+  if (user === undefined && !certificateOnly && !(names.length > 0 && names.every((n) => n === 'ANONYMOUS' || n === 'EXTERNAL'))) {
+    throw new UsageError('-a USER (or USER@ in the URL) is required (except with -m ANONYMOUS, -m EXTERNAL, or --client-cert without -m)');
+  }
   if ((clientCertPath === undefined) !== (clientKeyPath === undefined)) throw new UsageError('--client-cert and --client-key go together');
   if (names.includes('EXTERNAL') && clientCertPath === undefined) throw new UsageError('-m EXTERNAL needs --client-cert and --client-key');
   if (security === 'none' && cbPolicy === 'require') throw new UsageError('--cb-policy require needs TLS, not --plain');
@@ -338,16 +341,35 @@ async function session(values: OptionValues, io: CommandIO, setup: SessionSetup)
       capabilities: connection.capabilities(),
       ...(insecure && connection.tlsVersion !== null ? { certificateVerified: false } : {}),
     };
+    // EXTERNAL logs in as the identity the server derives from the certificate (or as --authzid).
+    const identity = mechanism === 'EXTERNAL' ? externalIdentity(tls, stringOption(values, 'authzid')) : undefined;
     if (values.json === true) {
-      io.stdout.write(`${JSON.stringify({ ok: true, ...report })}\n`);
+      io.stdout.write(`${JSON.stringify({ ok: true, ...report, ...(identity === undefined ? {} : { identity }) })}\n`);
     } else {
       io.stdout.write(`tls: ${report.tls ?? 'none'}\nmechanism: ${report.mechanism}\nchannel-binding: ${report.channelBinding ?? 'none'}\n`);
+      if (identity !== undefined) io.stdout.write(`identity: ${identity}\n`);
       if (report.certificateVerified === false) io.stdout.write('certificate: NOT VERIFIED (--insecure)\n');
       if (report.capabilities) io.stdout.write(`capabilities: ${report.capabilities.join(' ')}\n`);
     }
     return EXIT.ok;
   } finally {
     await connection.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Who EXTERNAL logged in as: the --authzid asked for, else the identity the
+ * server derives from the client certificate (its subject's CN, as saslkit
+ * server and Dovecot map it by default).
+ */
+function externalIdentity(tls: ConnectionOptions, authzid: string | undefined): string {
+  if (authzid !== undefined) return `${authzid} (--authzid)`;
+  try {
+    const subject = new X509Certificate(tls.cert as Buffer).subject;
+    const cn = /^CN=(.*)$/m.exec(subject)?.[1];
+    return `the client certificate's identity${cn === undefined ? '' : ` (subject CN=${cn})`}`;
+  } catch {
+    return "the client certificate's identity";
   }
 }
 
