@@ -142,3 +142,23 @@ describe('saslkit client --client-cert without -a or -m', () => {
     expect(r.stdout).toMatch(/^mechanism: EXTERNAL$/m);
   });
 });
+
+describe('saslkit client --cb-type the TLS version cannot give', () => {
+  it.each([
+    [['--cb-type', 'tls-unique'], 'tls-unique', 'TLSv1.3'],
+    [['--cb-type', 'tls-unique', '-m', 'SCRAM-SHA-256-PLUS'], 'tls-unique', 'TLSv1.3'],
+    [['--cb-type', 'tls-exporter', '--tls-max', '1.2'], 'tls-exporter', 'TLSv1.2'],
+  ])('%j is a usage error naming the type and the TLS version, not a silent fallback', async (extra, type, version) => {
+    const r = await saslkit(['client', url(), '--ca', cert.certPath, ...extra, '--json'], { env });
+    expect(r.code, r.stderr + r.stdout).toBe(2);
+    expect(r.stderr).toContain(`--cb-type ${type} cannot be used here`);
+    expect(r.stderr).toContain(version);
+    expect(r.stderr).not.toMatch(/no usable mechanism/);
+  });
+
+  it('a type the version can give still binds', async () => {
+    const r = await saslkit(['client', url(), '--ca', cert.certPath, '--cb-type', 'tls-server-end-point', '--json'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ channelBinding: 'tls-server-end-point' });
+  });
+});

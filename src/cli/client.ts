@@ -7,7 +7,7 @@
  */
 import { X509Certificate } from 'node:crypto';
 import type { ConnectionOptions } from 'node:tls';
-import { PBKDF2_HARD_LIMIT, type ChannelBindingType } from '../index.js';
+import { PBKDF2_HARD_LIMIT, type ChannelBindingProvider, type ChannelBindingType } from '../index.js';
 import type { ChannelBindingPolicy } from '../node/index.js';
 import {
   EXIT,
@@ -26,7 +26,7 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './args.js';
-import { PROTOCOLS, connectClient, type ClientSecurity, type Protocol } from './client-connection.js';
+import { PROTOCOLS, connectClient, type ClientConnection, type ClientSecurity, type Protocol } from './client-connection.js';
 import { checkMechanismNames, clientMechanisms, CLIENT_MECHANISMS } from './client-mechanisms.js';
 import { failureJson, hintFor } from './errors.js';
 import type { Command, CommandIO } from './io.js';
@@ -260,6 +260,7 @@ async function connectAndAuthenticate(values: OptionValues, io: CommandIO, targe
   if ((clientCertPath === undefined) !== (clientKeyPath === undefined)) throw new UsageError('--client-cert and --client-key go together');
   if (names.includes('EXTERNAL') && clientCertPath === undefined) throw new UsageError('-m EXTERNAL needs --client-cert and --client-key');
   if (security === 'none' && cbPolicy === 'require') throw new UsageError('--cb-policy require needs TLS, not --plain');
+  if (security === 'none' && cbType !== undefined) throw new UsageError('--cb-type needs TLS, not --plain');
   const allowInsecurePassword = values['allow-insecure-password'] === true;
   const cleartext = names.filter((n) => n === 'PLAIN' || n === 'LOGIN');
   if (security === 'none' && cleartext.length > 0 && !allowInsecurePassword) {
@@ -319,7 +320,7 @@ async function session(values: OptionValues, io: CommandIO, setup: SessionSetup)
     localAddress: stringOption(values, 'local-address'),
   });
   try {
-    const cb = connection.channelBinding(cbPolicy, cbType);
+    const cb = channelBindingOf(connection, cbPolicy, cbType);
     const mechanisms = clientMechanisms(names, {
       credentials: async () => [user ?? '', await password()] as const,
       user,
@@ -370,6 +371,23 @@ function externalIdentity(tls: ConnectionOptions, authzid: string | undefined): 
     return `the client certificate's identity${cn === undefined ? '' : ` (subject CN=${cn})`}`;
   } catch {
     return "the client certificate's identity";
+  }
+}
+
+/**
+ * The channel binding to use. A `--cb-type` the user asked for that this
+ * connection cannot give (tls-unique on TLS 1.3, tls-exporter on TLS 1.2)
+ * is a usage error naming the type and the TLS version, never a silent
+ * fallback to SCRAM without -PLUS.
+ */
+function channelBindingOf(connection: ClientConnection, policy: ChannelBindingPolicy, type: ChannelBindingType | undefined): ChannelBindingProvider | null {
+  if (type === undefined || policy === 'disable') return connection.channelBinding(policy, type);
+  try {
+    return connection.channelBinding('require', type);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/^[^:]*: channel binding[^:]*: /, '') : String(err);
+    const other = connection.tlsVersion === 'TLSv1.3' ? 'tls-exporter or tls-server-end-point' : 'tls-unique or tls-server-end-point';
+    throw new UsageError(`--cb-type ${type} cannot be used here: ${why}; use ${other}, or leave --cb-type out`);
   }
 }
 
