@@ -2,7 +2,7 @@
 // cause (docs/cli.md "Exit status"): 1 when the server refused the credentials
 // or the authorization, 4 when the client refused the server's part of the
 // exchange. Against `saslkit server` processes on 127.0.0.1.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import * as net from 'node:net';
 import { join } from 'node:path';
 import * as tls from 'node:tls';
@@ -160,5 +160,30 @@ describe('saslkit client --cb-type the TLS version cannot give', () => {
     const r = await saslkit(['client', url(), '--ca', cert.certPath, '--cb-type', 'tls-server-end-point', '--json'], { env });
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ channelBinding: 'tls-server-end-point' });
+  });
+});
+
+describe('certificate files are checked like --cert', () => {
+  it('client --ca FILE that is not PEM: exit 2 naming --ca', async () => {
+    const garbage = join(dir, 'not-a-ca.pem');
+    writeFileSync(garbage, 'this is not PEM\n');
+    const r = await saslkit(['client', url(), '--ca', garbage], { env });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--ca: .*not-a-ca\.pem does not hold a PEM certificate/);
+  });
+
+  it('server --client-ca FILE that is not PEM: exit 2 naming --client-ca', async () => {
+    const garbage = join(dir, 'not-a-client-ca.pem');
+    writeFileSync(garbage, 'this is not PEM\n');
+    const r = await saslkit(['server', '--protocol', 'imap', '--cert', cert.certPath, '--key', cert.keyPath, '--client-ca', garbage]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--client-ca: .*not-a-client-ca\.pem does not hold a PEM certificate/);
+  });
+
+  it('server --cert and --key that do not match: exit 2 naming both, no OpenSSL text', async () => {
+    const r = await saslkit(['server', '--protocol', 'imap', '--cert', cert.certPath, '--key', alice.keyPath, '--user', 'alice'], { env });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--cert and --key do not match/);
+    expect(r.stderr).not.toMatch(/error:[0-9A-F]{8}|routines/);
   });
 });

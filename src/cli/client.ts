@@ -18,7 +18,6 @@ import {
   parseHostPort,
   parseOptions,
   readCertificateOption,
-  readFileOption,
   readPrivateKeyOption,
   requiredOption,
   stringOption,
@@ -272,7 +271,7 @@ async function connectAndAuthenticate(values: OptionValues, io: CommandIO, targe
   const servername = stringOption(values, 'servername');
   const maxVersion = tlsMaxOption(values);
   const tls: ConnectionOptions = {
-    ...(caPath === undefined ? {} : { ca: readFileOption(caPath, 'ca') }),
+    ...(caPath === undefined ? {} : { ca: readCertificateOption(caPath, 'ca') }),
     ...(values.insecure === true ? { rejectUnauthorized: false } : {}),
     ...(servername === undefined ? {} : { servername }),
     ...(maxVersion === undefined ? {} : { maxVersion }),

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { HASHES, type HashName } from '../index.js';
 import {
@@ -196,6 +196,9 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   if ((certPath === undefined) !== (keyPath === undefined)) throw new UsageError('--cert and --key go together (give neither for a self-signed certificate)');
   let cert = certPath === undefined ? undefined : readCertificateOption(certPath, 'cert');
   let key = keyPath === undefined ? undefined : readPrivateKeyOption(keyPath, 'key');
+  if (cert !== undefined && key !== undefined && !new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
+    throw new UsageError('--cert and --key do not match: the key is not the private key of the certificate');
+  }
   const maxVersion = tlsMaxOption(values);
   const domain = stringOption(values, 'domain') ?? 'localhost';
   const maxConnections = integerOption(values, 'max-connections', 1, 1_000_000) ?? 64;
@@ -204,7 +207,7 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const credentialsPath = stringOption(values, 'credentials');
   const users = listOption(values, 'user');
   const clientCaPath = stringOption(values, 'client-ca');
-  const clientCa = clientCaPath === undefined ? undefined : readFileOption(clientCaPath, 'client-ca');
+  const clientCa = clientCaPath === undefined ? undefined : readCertificateOption(clientCaPath, 'client-ca');
   if (credentialsPath === undefined && users.length === 0 && clientCa === undefined) {
     throw new UsageError('give --credentials FILE, --user NAME or --client-ca FILE');
   }
