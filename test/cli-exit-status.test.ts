@@ -187,3 +187,31 @@ describe('certificate files are checked like --cert', () => {
     expect(r.stderr).not.toMatch(/error:[0-9A-F]{8}|routines/);
   });
 });
+
+describe('saslkit client XMPP against an implicit-TLS port, and xmpps:// with an IP host', () => {
+  let xmpps: CliServer;
+  beforeAll(async () => {
+    xmpps = await startCliServer(['--protocol', 'xmpp', '--implicit-tls', '--cert', cert.certPath, '--key', cert.keyPath, '--user', 'alice'], env);
+  }, 60_000);
+  afterAll(async () => {
+    await xmpps?.stop();
+  });
+
+  it('xmpp:// (STARTTLS) on a TLS port hints --tls, as IMAP and SMTP do', async () => {
+    const r = await saslkit(['client', `xmpp://alice@127.0.0.1:${xmpps.port}`, '--ca', cert.certPath, '--timeout', '5000', '--json'], { env });
+    expect(r.code, r.stderr).toBe(3);
+    expect(JSON.parse(r.stdout).hint).toMatch(/use --tls/);
+    expect(r.stderr).toMatch(/^hint: .*use --tls/m);
+  });
+
+  it('xmpps:// with an IP host sends no IP as TLS server name (no DEP0123) and hints --domain on host-unknown', async () => {
+    const r = await saslkit(['client', `xmpps://alice@127.0.0.1:${xmpps.port}`, '--insecure', '--timeout', '5000'], { env });
+    expect(r.code).toBe(3);
+    expect(r.stderr).not.toMatch(/DEP0123|ServerName to an IP/);
+    expect(r.stderr).toMatch(/host-unknown/);
+    expect(r.stderr).toMatch(/^hint: .*--domain/m);
+    const ok = await saslkit(['client', `xmpps://alice@127.0.0.1:${xmpps.port}`, '--insecure', '--domain', 'localhost'], { env });
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stderr).not.toMatch(/DEP0123/);
+  });
+});

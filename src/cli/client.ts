@@ -6,6 +6,7 @@
  * @module
  */
 import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { PBKDF2_HARD_LIMIT, type ChannelBindingProvider, type ChannelBindingType } from '../index.js';
 import type { ChannelBindingPolicy } from '../node/index.js';
@@ -308,13 +309,17 @@ async function session(values: OptionValues, io: CommandIO, setup: SessionSetup)
   const { protocol, host, port, security, user, tls, timeoutMs, cbPolicy, cbType, names, insecure, allowInsecurePassword, maxIterationCount } = setup;
 
   const password = passwordOnce(io, names.length > 0 && names.every((n) => n === 'OAUTHBEARER' || n === 'XOAUTH2') ? 'token' : 'password');
+  const domain = stringOption(values, 'domain') ?? host;
+  // The XMPP helper names the domain in SNI; an IP address is no server name (RFC 6066 §3,
+  // Node's DEP0123): send none, the certificate is then checked against the address.
+  const noServerName = protocol === 'xmpp' && tls.servername === undefined && isIP(domain) !== 0;
   const connection = await connectClient({
     protocol,
     host,
     port,
     security,
-    tls,
-    domain: stringOption(values, 'domain') ?? host,
+    tls: noServerName ? { ...tls, servername: undefined } : tls,
+    domain,
     timeoutMs,
     localAddress: stringOption(values, 'local-address'),
   });

@@ -74,6 +74,12 @@ export function hintFor(err: unknown, context: HintContext): string | null {
   if (/timed? ?out|ETIMEDOUT/i.test(text) && context.security === 'starttls') {
     return 'no answer in time: if this is a TLS port (993, 465, 5223), use --tls';
   }
+  if (context.protocol === 'xmpp' && /host-unknown/.test(text)) {
+    return 'the server does not serve this XMPP domain (by default the host): give its domain with --domain NAME';
+  }
+  if (context.security === 'starttls' && /connection closed by peer|ECONNRESET|socket hang up|closed the connection/i.test(text)) {
+    return `the server closed the connection before answering: if this is a TLS port (${IMPLICIT_PORTS[context.protocol] ?? 'see its docs'}), use --tls${context.protocol === 'xmpp' ? ' (or xmpps://)' : ''}`;
+  }
   if (/STARTTLS/i.test(text) && /not (offered|supported|advertised)/i.test(text)) {
     return 'the server offers no STARTTLS here: use its TLS port with --tls, or (tests only) --plain';
   }
