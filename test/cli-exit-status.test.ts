@@ -215,3 +215,33 @@ describe('saslkit client XMPP against an implicit-TLS port, and xmpps:// with an
     expect(ok.stderr).not.toMatch(/DEP0123/);
   });
 });
+
+describe('saslkit server and the SCRAM hashes of its users', () => {
+  const mkpasswd = async (hash: string): Promise<string> => {
+    const r = await saslkit(['mkpasswd', '--hash', hash, '--iterations', '4096'], { env });
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout.trim();
+  };
+
+  it('-m SCRAM-SHA-512 when no user has a SHA-512 verifier says so (exit 2), not "unknown mechanism"', async () => {
+    const file = join(dir, 'sha256-users');
+    writeFileSync(file, `alice ${await mkpasswd('SHA-256')}\n`);
+    const r = await saslkit(['server', '--protocol', 'imap', '--cert', cert.certPath, '--key', cert.keyPath, '--credentials', file, '-m', 'SCRAM-SHA-512']);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/-m SCRAM-SHA-512: no user has a SCRAM-SHA-512 verifier \(the credentials have: SCRAM-SHA-256\)/);
+    expect(r.stderr).not.toMatch(/unknown mechanism/);
+  });
+
+  it('warns at startup how many users lack a verifier for an offered hash (a count, no names)', async () => {
+    const file = join(dir, 'mixed-users');
+    writeFileSync(file, `alice ${await mkpasswd('SHA-256')}\nsecretbob ${await mkpasswd('SHA-1')}\nsecretcarol ${await mkpasswd('SHA-1')}\n`);
+    const server = await startCliServer(['--protocol', 'imap', '--cert', cert.certPath, '--key', cert.keyPath, '--credentials', file]);
+    try {
+      expect(server.stderr()).toMatch(/warning: 2 of 3 users in .*mixed-users have no SCRAM-SHA-256 verifier/);
+      expect(server.stderr()).toMatch(/warning: 1 of 3 users in .*mixed-users have no SCRAM-SHA-1 verifier/);
+      expect(server.stderr()).not.toMatch(/secretbob|secretcarol/);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -39,6 +39,7 @@ import {
 import { AuditLog } from './audit.js';
 import { PROTOCOLS, type Protocol } from './client-connection.js';
 import { loadCredentialsFile } from './credentials-file.js';
+import { parseScramMechanismName } from '../core/mechanism-name.js';
 import type { Command, CommandIO } from './io.js';
 import { PASSWORD_ENV, readPassword } from './password.js';
 
@@ -119,6 +120,12 @@ function mechanismsFrom(names: readonly string[], hashes: ReadonlySet<HashName>,
   if (names.length === 0) return all.filter((m) => !DEFAULT_EXCLUDED.has(m.name));
   return names.map((given) => {
     const m = all.find((x) => x.name === given.toUpperCase());
+    const scram = m ? null : parseScramMechanismName(given.toUpperCase());
+    if (scram && HASHES.some((h) => h.name === scram.hash)) {
+      // A SCRAM saslkit has, but no user has a verifier for its hash.
+      const have = [...hashes].map((h) => `SCRAM-${h}`).join(', ') || 'none';
+      throw new UsageError(`-m ${given.toUpperCase()}: no user has a SCRAM-${scram.hash} verifier (the credentials have: ${have}); add them with "saslkit mkpasswd --hash ${scram.hash}", or use --user`);
+    }
     if (!m) throw new UsageError(`unknown mechanism for -m; known: ${all.map((x) => x.name).join(' ')}`);
     return m;
   });
@@ -221,6 +228,18 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const secret = fakeSaltSecret(stringOption(values, 'fake-salt-secret-file'), credentialsText);
   // --user derives verifiers for every hash. Checked before reading a password, so a usage error does not wait for it.
   const mechanisms = mechanismsFrom(listOption(values, 'mechanism'), users.length > 0 ? new Set(HASHES.map((h) => h.name)) : fileHashes, clientCa !== undefined);
+  // Users of the file without a verifier for an offered SCRAM hash cannot log in with it (a client
+  // picks the strongest hash offered): say how many, not who.
+  for (const hash of fileHashes) {
+    if (!mechanisms.some((m) => parseScramMechanismName(m.name)?.hash === hash)) continue;
+    const lacking = [...(loaded?.userHashes.values() ?? [])].filter((h) => !h.has(hash)).length;
+    if (lacking > 0) {
+      io.stderr.write(
+        `saslkit server: warning: ${lacking} of ${loaded!.userHashes.size} users in ${credentialsPath} have no SCRAM-${hash} verifier, ` +
+          `which is offered: they cannot log in with SCRAM-${hash} (a client picks the strongest hash offered)\n`,
+      );
+    }
+  }
   if (users.length > 0) {
     const password = await readPassword(io);
     for (const user of users) {
