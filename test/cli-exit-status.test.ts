@@ -245,3 +245,28 @@ describe('saslkit server and the SCRAM hashes of its users', () => {
     }
   });
 });
+
+describe('saslkit client --json on a usage error, and OpenSSL text', () => {
+  it.each([
+    [['client', 'pop3://alice@127.0.0.1', '--json'], /unknown URL scheme/],
+    [['client', '--json', '--no-such-flag'], /no-such-flag|Unknown option/],
+    [['client', '--json', '--protocol', 'imap', '--connect', '127.0.0.1:1'], /-a USER/],
+  ])('%j prints the JSON failure object on stdout, exit 2', async (args, message) => {
+    const r = await saslkit(args, { env });
+    expect(r.code, r.stderr).toBe(2);
+    const j = JSON.parse(r.stdout);
+    expect(j).toMatchObject({ ok: false, exitStatus: 2, error: 'UsageError', condition: null });
+    expect(j.message).toMatch(message);
+  });
+
+  it('--tls on a STARTTLS port: the message is cut to the OpenSSL reason, no trailing newline', async () => {
+    const r = await saslkit(['client', `imaps://alice@127.0.0.1:${imap.port}`, '--ca', cert.certPath, '--timeout', '5000', '--json'], { env });
+    expect(r.code).toBe(3);
+    const j = JSON.parse(r.stdout);
+    expect(j.message).toMatch(/wrong version number$/);
+    expect(j.message).not.toMatch(/error:[0-9A-F]{8}|SSL routines|\n/);
+    const line = /^saslkit client: (.*)$/m.exec(r.stderr)![1]!;
+    expect(line).toMatch(/wrong version number$/);
+    expect(r.stderr).not.toMatch(/SSL routines/);
+  });
+});

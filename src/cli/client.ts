@@ -209,6 +209,19 @@ function securityOf(values: Record<string, unknown>): ClientSecurity {
 }
 
 async function run(argv: readonly string[], io: CommandIO): Promise<number> {
+  try {
+    return await parseAndRun(argv, io);
+  } catch (err) {
+    // A usage error (found before the connection) gets its JSON object too; '--json' is looked
+    // for in argv itself, since parsing may be what failed. A later failure printed its own.
+    if (err instanceof UsageError && !(err as { printed?: unknown }).printed && argv.includes('--json')) {
+      io.stdout.write(`${JSON.stringify(failureJson(err, null))}\n`);
+    }
+    throw err;
+  }
+}
+
+async function parseAndRun(argv: readonly string[], io: CommandIO): Promise<number> {
   const { url: urlText, rest } = splitUrl(argv);
   const values = parseOptions(rest, OPTIONS);
   if (values.help === true) {
@@ -231,7 +244,10 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   } catch (err) {
     const hint = hintFor(err, context);
     if (hint !== null && err instanceof Error) Object.assign(err, { hint });
-    if (json) io.stdout.write(`${JSON.stringify(failureJson(err, hint))}\n`);
+    if (json) {
+      io.stdout.write(`${JSON.stringify(failureJson(err, hint))}\n`);
+      if (err instanceof Error) Object.assign(err, { printed: true });
+    }
     throw err;
   }
 }

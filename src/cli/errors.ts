@@ -106,6 +106,18 @@ export function exitStatusFor(err: unknown): number {
 }
 
 /**
+ * A message with OpenSSL's raw error lines cut to their reason:
+ * `40B8...:error:0A00010B:SSL routines:ssl3_get_record:wrong version
+ * number:../ssl3_record.c:354:\n` becomes `wrong version number`; no
+ * trailing newline.
+ *
+ * @param text - a message
+ */
+export function trimOpenSSL(text: string): string {
+  return text.replace(/(?:[0-9A-F]{8,}:)?error:[0-9A-F]{8}:[^:\n]*:[^:\n]*:([^:\n]+)[^\n]*\n?/g, '$1').trimEnd();
+}
+
+/**
  * The JSON object `--json` prints when the command fails: never a secret
  * (saslkit's errors carry none, and no option value is echoed).
  *
@@ -116,7 +128,7 @@ export function failureJson(err: unknown, hint: string | null): Record<string, u
   const base = { ok: false, exitStatus: exitStatusFor(err) };
   err = decisiveError(err).error;
   if (err instanceof SASLError) {
-    return { ...base, error: err.kind, condition: err.opaqueError, message: err.text ?? err.message, hint };
+    return { ...base, error: err.kind, condition: err.opaqueError, message: trimOpenSSL(err.text ?? err.message), hint };
   }
-  return { ...base, error: err instanceof Error ? err.name : 'Error', condition: null, message: err instanceof Error ? err.message : String(err), hint };
+  return { ...base, error: err instanceof Error ? err.name : 'Error', condition: null, message: trimOpenSSL(err instanceof Error ? err.message : String(err)), hint };
 }

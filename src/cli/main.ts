@@ -13,7 +13,7 @@
 import { AuthenticationFailure, SASLError } from '../core/errors.js';
 import { EXIT } from './args.js';
 import { decisiveError, isClientRefusal, isServerRefusal } from './attempts.js';
-import { exitStatusFor } from './errors.js';
+import { exitStatusFor, trimOpenSSL } from './errors.js';
 import type { Command, CommandIO } from './io.js';
 import { packageVersion } from './version.js';
 
@@ -120,8 +120,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     const status = exitStatusOf(err);
     // With several attempts, the one that explains the failure first, then the others.
     const { error, others } = decisiveError(err);
-    io.stderr.write(`saslkit ${name}: ${describeError(error)}\n`);
-    for (const other of others) io.stderr.write(`  also tried ${other.mechanism}: ${describeError(other.error)}\n`);
+    io.stderr.write(`saslkit ${name}: ${trimOpenSSL(describeError(error))}\n`);
+    for (const other of others) io.stderr.write(`  also tried ${other.mechanism}: ${trimOpenSSL(describeError(other.error))}\n`);
     if (status === EXIT.usage) io.stderr.write(`Try "saslkit ${name} --help".\n`);
     const hint = (err as { hint?: unknown } | null)?.hint;
     if (typeof hint === 'string') io.stderr.write(`hint: ${hint}\n`);
