@@ -270,3 +270,18 @@ describe('saslkit client --json on a usage error, and OpenSSL text', () => {
     expect(r.stderr).not.toMatch(/SSL routines/);
   });
 });
+
+describe('saslkit server audit lines over IPv6', () => {
+  it('peer and local are addresses with their ports in separate fields', async () => {
+    const server = await startCliServer(['--protocol', 'smtp', '--listen', '[::1]:0', '--cert', cert.certPath, '--key', cert.keyPath, '--user', 'alice'], env);
+    try {
+      const r = await saslkit(['client', `smtp://alice@[::1]:${server.port}`, '--ca', cert.certPath, '--servername', 'localhost'], { env });
+      expect(r.code, r.stderr).toBe(0);
+      const connect = await server.waitFor((e) => e.event === 'connect');
+      expect(connect).toMatchObject({ peer: '::1', local: '::1', localPort: server.port });
+      expect(typeof connect.port).toBe('number');
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -6,7 +6,7 @@
  *
  * | event | when | fields besides time, event, session, peer, port, protocol |
  * | --- | --- | --- |
- * | `connect` | a connection was accepted | `local` (address:port listened on) |
+ * | `connect` | a connection was accepted | `local`, `localPort` (the address and port it arrived on) |
  * | `auth-success` | an exchange succeeded | `mechanism`, `user` (authcid), `authzid`, `channelBinding` |
  * | `auth-failure` | a failed login: the credentials or authorization were refused (`isFailedLogin`) | `mechanism`, `user` (the name tried, when the mechanism carried one), `condition` |
  * | `auth-aborted` | the client aborted an exchange | as `auth-failure` (`condition` is `aborted`) |
@@ -78,7 +78,8 @@ export class AuditLog {
     };
     const started = Date.now();
     this.#sessions.enterWith(session);
-    this.emit('connect', { ...this.#connectionFields(session), local: `${socket.localAddress ?? ''}:${socket.localPort ?? 0}` });
+    // Address and port in separate fields, as for the peer: "::1" and 37109, never "::1:37109".
+    this.emit('connect', { ...this.#connectionFields(session), local: socket.localAddress ?? 'unknown', localPort: socket.localPort ?? 0 });
     socket.once('close', () => this.emit('close', { ...this.#connectionFields(session), durationMs: Date.now() - started }));
   };
 
