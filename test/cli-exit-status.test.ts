@@ -285,3 +285,34 @@ describe('saslkit server audit lines over IPv6', () => {
     }
   });
 });
+
+describe('saslkit server stopped with open connections', () => {
+  it('SIGTERM says goodbye on each connection (IMAP * BYE, SMTP 421) before "stopped"; an exchange in progress is reported aborted', async () => {
+    const i = await startCliServer(['--protocol', 'imap', '--cert', cert.certPath, '--key', cert.keyPath, '--user', 'alice'], env);
+    const s = await startCliServer(['--protocol', 'smtp', '--cert', cert.certPath, '--key', cert.keyPath, '--user', 'alice'], env);
+    const received = (port: number): { text: () => string; socket: net.Socket } => {
+      let text = '';
+      const socket = net.connect(port, '127.0.0.1');
+      socket.on('data', (d: Buffer) => (text += d.toString('latin1')));
+      socket.on('error', () => undefined);
+      return { text: () => text, socket };
+    };
+    const imapIdle = received(i.port);
+    const smtpIdle = received(s.port);
+    const midExchange = await imapSession(i.port);
+    expect(await midExchange.send('a AUTHENTICATE PLAIN')).toMatch(/^\+/);
+    for (let n = 0; n < 100 && !(imapIdle.text().includes('* OK') && smtpIdle.text().startsWith('220')); n++) await new Promise((r) => setTimeout(r, 50));
+    expect(await i.stop()).toBe(0);
+    expect(await s.stop()).toBe(0);
+    expect(imapIdle.text()).toMatch(/\* BYE/);
+    expect(smtpIdle.text()).toMatch(/^421 /m);
+    const events = i.events.map((e) => e.event);
+    expect(events.at(-1)).toBe('stopped');
+    const aborted = i.events.findIndex((e) => e.event === 'auth-aborted' && e.mechanism === 'PLAIN');
+    expect(aborted, JSON.stringify(i.events)).toBeGreaterThan(0);
+    expect(aborted).toBeLessThan(events.length - 1);
+    midExchange.close();
+    imapIdle.socket.destroy();
+    smtpIdle.socket.destroy();
+  }, 60_000);
+});

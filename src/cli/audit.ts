@@ -43,6 +43,9 @@ export class AuditLog {
   readonly #write: (line: string) => void;
   readonly #protocol: string;
   readonly #sessions = new AsyncLocalStorage<AuditSession>();
+  /** Connections logged as open and not yet closed. */
+  #open = 0;
+  #onDrained: (() => void) | null = null;
 
   /**
    * @param write - takes one line (with its newline)
@@ -80,8 +83,30 @@ export class AuditLog {
     this.#sessions.enterWith(session);
     // Address and port in separate fields, as for the peer: "::1" and 37109, never "::1:37109".
     this.emit('connect', { ...this.#connectionFields(session), local: socket.localAddress ?? 'unknown', localPort: socket.localPort ?? 0 });
-    socket.once('close', () => this.emit('close', { ...this.#connectionFields(session), durationMs: Date.now() - started }));
+    this.#open++;
+    socket.once('close', () => {
+      this.emit('close', { ...this.#connectionFields(session), durationMs: Date.now() - started });
+      if (--this.#open === 0) this.#onDrained?.();
+    });
   };
+
+  /**
+   * Resolves once every connection logged as open has logged its `close`
+   * (or after `ms`), so that `stopped` is the last line.
+   *
+   * @param ms - the longest wait, in ms
+   */
+  drained(ms: number): Promise<void> {
+    if (this.#open === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      this.#onDrained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
 
   /**
    * The `SASLServer` `onExchangeEnd` hook: `auth-success`, `auth-failure`, `auth-aborted` or `auth-error`.

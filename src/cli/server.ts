@@ -298,6 +298,7 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   });
   const signal = await stopped;
   await server.close();
+  await audit.drained(2000);
   audit.emit('stopped', { signal });
   return EXIT.ok;
 }

@@ -206,7 +206,12 @@ export async function startSessionServer(
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions) void Promise.resolve().then(() => s.shutdown()).catch(() => undefined);
+      // Each session says goodbye first (IMAP `* BYE`, SMTP 421, XMPP stream end), for at most
+      // REFUSAL_GRACE_MS in all; then every socket goes.
+      const goodbyes = [...sessions].map((s) => Promise.resolve().then(() => s.shutdown()).catch(() => undefined));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([Promise.all(goodbyes), new Promise<void>((resolve) => (timer = setTimeout(resolve, REFUSAL_GRACE_MS)))]);
+      clearTimeout(timer);
       for (const s of sockets) s.destroy();
       await closed;
     },
