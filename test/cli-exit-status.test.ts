@@ -290,6 +290,7 @@ describe('saslkit server stopped with open connections', () => {
   it('SIGTERM says goodbye on each connection (IMAP * BYE, SMTP 421) before "stopped"; an exchange in progress is reported aborted', async () => {
     const i = await startCliServer(['--protocol', 'imap', '--cert', cert.certPath, '--key', cert.keyPath, '--user', 'alice'], env);
     const s = await startCliServer(['--protocol', 'smtp', '--cert', cert.certPath, '--key', cert.keyPath, '--user', 'alice'], env);
+    const x = await startCliServer(['--protocol', 'xmpp', '--domain', 'localhost', '--cert', cert.certPath, '--key', cert.keyPath, '--user', 'alice'], env);
     const received = (port: number): { text: () => string; socket: net.Socket } => {
       let text = '';
       const socket = net.connect(port, '127.0.0.1');
@@ -299,13 +300,19 @@ describe('saslkit server stopped with open connections', () => {
     };
     const imapIdle = received(i.port);
     const smtpIdle = received(s.port);
+    const xmppIdle = received(x.port);
+    xmppIdle.socket.write("<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>");
     const midExchange = await imapSession(i.port);
     expect(await midExchange.send('a AUTHENTICATE PLAIN')).toMatch(/^\+/);
-    for (let n = 0; n < 100 && !(imapIdle.text().includes('* OK') && smtpIdle.text().startsWith('220')); n++) await new Promise((r) => setTimeout(r, 50));
+    for (let n = 0; n < 100 && !(imapIdle.text().includes('* OK') && smtpIdle.text().startsWith('220') && xmppIdle.text().includes('</stream:features>')); n++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
     expect(await i.stop()).toBe(0);
     expect(await s.stop()).toBe(0);
     expect(imapIdle.text()).toMatch(/\* BYE/);
     expect(smtpIdle.text()).toMatch(/^421 /m);
+    expect(await x.stop()).toBe(0);
+    expect(xmppIdle.text()).toMatch(/<\/stream:stream>$/);
     const events = i.events.map((e) => e.event);
     expect(events.at(-1)).toBe('stopped');
     const aborted = i.events.findIndex((e) => e.event === 'auth-aborted' && e.mechanism === 'PLAIN');
@@ -314,5 +321,6 @@ describe('saslkit server stopped with open connections', () => {
     midExchange.close();
     imapIdle.socket.destroy();
     smtpIdle.socket.destroy();
+    xmppIdle.socket.destroy();
   }, 60_000);
 });
