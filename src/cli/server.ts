@@ -80,9 +80,10 @@ const USAGE = `Usage: saslkit server --protocol imap|smtp|xmpp --credentials FIL
 
 Run saslkit's server adapter until SIGINT or SIGTERM. Prints one JSON line
 per event on standard output, each starting with "time" (ISO 8601) and
-"event": "listening" first; per connection "connect", "auth-success" or
-"auth-failure" (peer, port, session id, mechanism, user) and "close";
-"stopped" last. Warnings go to standard error.
+"event": "listening" first; per connection "connect", "auth-success",
+"auth-failure" (a failed login: peer, port, session id, mechanism, user),
+"auth-aborted" (the client gave up) or "auth-error" (any other failed
+exchange), and "close"; "stopped" last. Warnings go to standard error.
 
   --protocol P           imap, smtp or xmpp (required)
   -l, --listen H:P       address to listen on (default 127.0.0.1:0, a free port)
