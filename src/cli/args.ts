@@ -14,12 +14,23 @@ import { checkInteger } from '../core/checks.js';
 export const EXIT = {
   /** The command did what was asked. */
   ok: 0,
-  /** The credentials were refused (an `AuthenticationFailure`). */
+  /**
+   * The server refused the credentials or the authorization: a failure the
+   * server sent (not-authorized, invalid-authzid, account-disabled,
+   * credentials-expired, or any server condition on an
+   * `AuthenticationFailure`), whatever the mechanism.
+   */
   authenticationFailed: 1,
   /** The command line (or a file it names) is wrong. */
   usage: 2,
   /** A connection, TLS, protocol or other runtime error. */
   failure: 3,
+  /**
+   * The client refused the server's part of the SASL exchange (a SCRAM
+   * iteration count above `--max-iterations`, a wrong server signature, a
+   * server message the mechanism forbids), whatever the mechanism.
+   */
+  clientRefused: 4,
 } as const;
 
 /** A mistake on the command line: exit status 2, with a message and the usage hint. */

@@ -6,9 +6,11 @@
  *
  * | event | when | fields besides time, event, session, peer, port, protocol |
  * | --- | --- | --- |
- * | `connect` | a connection was accepted | `local` (address:port listened on) |
+ * | `connect` | a connection was accepted | `local`, `localPort` (the address and port it arrived on) |
  * | `auth-success` | an exchange succeeded | `mechanism`, `user` (authcid), `authzid`, `channelBinding` |
- * | `auth-failure` | an exchange failed or was aborted | `mechanism`, `user` (the name tried, when the mechanism carried one), `condition` |
+ * | `auth-failure` | a failed login: the credentials or authorization were refused (`isFailedLogin`) | `mechanism`, `user` (the name tried, when the mechanism carried one), `condition` |
+ * | `auth-aborted` | the client aborted an exchange | as `auth-failure` (`condition` is `aborted`) |
+ * | `auth-error` | any other failed exchange (unsupported mechanism, malformed message, ...) | as `auth-failure` |
  * | `close` | the connection closed | `durationMs` |
  *
  * The attempted user comes from the credential store's lookups made during
@@ -22,7 +24,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
-import type { CredentialStore, ExchangeEnd } from '../server/index.js';
+import { isFailedLogin, type CredentialStore, type ExchangeEnd } from '../server/index.js';
 
 /** The longest user name written to the log (longer names are cut, marked with `…`). */
 const MAX_USER = 256;
@@ -41,6 +43,9 @@ export class AuditLog {
   readonly #write: (line: string) => void;
   readonly #protocol: string;
   readonly #sessions = new AsyncLocalStorage<AuditSession>();
+  /** Connections logged as open and not yet closed. */
+  #open = 0;
+  #onDrained: (() => void) | null = null;
 
   /**
    * @param write - takes one line (with its newline)
@@ -76,12 +81,35 @@ export class AuditLog {
     };
     const started = Date.now();
     this.#sessions.enterWith(session);
-    this.emit('connect', { ...this.#connectionFields(session), local: `${socket.localAddress ?? ''}:${socket.localPort ?? 0}` });
-    socket.once('close', () => this.emit('close', { ...this.#connectionFields(session), durationMs: Date.now() - started }));
+    // Address and port in separate fields, as for the peer: "::1" and 37109, never "::1:37109".
+    this.emit('connect', { ...this.#connectionFields(session), local: socket.localAddress ?? 'unknown', localPort: socket.localPort ?? 0 });
+    this.#open++;
+    socket.once('close', () => {
+      this.emit('close', { ...this.#connectionFields(session), durationMs: Date.now() - started });
+      if (--this.#open === 0) this.#onDrained?.();
+    });
   };
 
   /**
-   * The `SASLServer` `onExchangeEnd` hook: `auth-success` or `auth-failure`.
+   * Resolves once every connection logged as open has logged its `close`
+   * (or after `ms`), so that `stopped` is the last line.
+   *
+   * @param ms - the longest wait, in ms
+   */
+  drained(ms: number): Promise<void> {
+    if (this.#open === 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      timer.unref();
+      this.#onDrained = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+  }
+
+  /**
+   * The `SASLServer` `onExchangeEnd` hook: `auth-success`, `auth-failure`, `auth-aborted` or `auth-error`.
    *
    * @param end - the exchange's end
    */
@@ -92,7 +120,10 @@ export class AuditLog {
       const { outcome } = end.result;
       this.emit('auth-success', { ...base, user: outcome.authcid, authzid: outcome.authzid, channelBinding: outcome.channelBinding });
     } else {
-      this.emit('auth-failure', { ...base, user: session?.user ?? null, condition: end.result.condition });
+      // Only a failed login (refused credentials or authorization) is an auth-failure, the
+      // event fail2ban counts; a client's abort or an unsupported mechanism is not one.
+      const event = isFailedLogin(end.result) ? 'auth-failure' : end.result.condition === 'aborted' ? 'auth-aborted' : 'auth-error';
+      this.emit(event, { ...base, user: session?.user ?? null, condition: end.result.condition });
     }
     if (session) session.user = null;
   };

@@ -77,6 +77,8 @@ export function clientMechanisms(names: readonly string[], setup: MechanismSetup
   const cleartext = { allowInsecureChannel: setup.allowInsecurePassword === true };
   if (names.length === 0) {
     if (setup.requireChannelBinding) return cb ? [new SCRAMPLUS(credentials, cb, scramOptions)] : [];
+    // A client certificate and no user: the certificate is the only credential.
+    if (setup.clientCertificate && setup.user === undefined) return [new EXTERNAL(authzid)];
     return [
       ...(setup.clientCertificate ? [new EXTERNAL(authzid)] : []),
       ...(cb ? [new SCRAMPLUS(credentials, cb, scramOptions)] : []),

@@ -5,9 +5,11 @@
  *
  * @module
  */
+import { X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import { PBKDF2_HARD_LIMIT } from '../crypto/pbkdf2.js';
-import type { ChannelBindingType } from '../index.js';
+import type { ChannelBindingProvider, ChannelBindingType } from '../index.js';
 import type { ChannelBindingPolicy } from '../node/index.js';
 import {
   EXIT,
@@ -18,7 +20,6 @@ import {
   parseHostPort,
   parseOptions,
   readCertificateOption,
-  readFileOption,
   readPrivateKeyOption,
   requiredOption,
   stringOption,
@@ -26,7 +27,7 @@ import {
   type OptionSpec,
   type OptionValues,
 } from './args.js';
-import { PROTOCOLS, connectClient, type ClientSecurity, type Protocol } from './client-connection.js';
+import { PROTOCOLS, connectClient, type ClientConnection, type ClientSecurity, type Protocol } from './client-connection.js';
 import { checkMechanismNames, clientMechanisms, CLIENT_MECHANISMS } from './client-mechanisms.js';
 import { failureJson, hintFor } from './errors.js';
 import type { Command, CommandIO } from './io.js';
@@ -196,9 +197,10 @@ Output:
                          lines), passwords, proofs and tokens redacted
   -h, --help             this text
 
-Exit status: 0 authenticated, 1 credentials refused, 2 usage error,
-3 connection, TLS or protocol error (or no mechanism in common),
-130 interrupted at the password prompt.
+Exit status: 0 authenticated, 1 the server refused the credentials or
+authorization, 2 usage error, 3 connection, TLS or protocol error (or no
+mechanism in common), 4 this client refused the server's exchange (e.g. an
+iteration count above --max-iterations), 130 interrupted at the password prompt.
 `;
 
 function securityOf(values: Record<string, unknown>): ClientSecurity {
@@ -208,6 +210,19 @@ function securityOf(values: Record<string, unknown>): ClientSecurity {
 }
 
 async function run(argv: readonly string[], io: CommandIO): Promise<number> {
+  try {
+    return await parseAndRun(argv, io);
+  } catch (err) {
+    // A usage error (found before the connection) gets its JSON object too; '--json' is looked
+    // for in argv itself, since parsing may be what failed. A later failure printed its own.
+    if (err instanceof UsageError && !(err as { printed?: unknown }).printed && argv.includes('--json')) {
+      io.stdout.write(`${JSON.stringify(failureJson(err, null))}\n`);
+    }
+    throw err;
+  }
+}
+
+async function parseAndRun(argv: readonly string[], io: CommandIO): Promise<number> {
   const { url: urlText, rest } = splitUrl(argv);
   const values = parseOptions(rest, OPTIONS);
   if (values.help === true) {
@@ -230,7 +245,10 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   } catch (err) {
     const hint = hintFor(err, context);
     if (hint !== null && err instanceof Error) Object.assign(err, { hint });
-    if (json) io.stdout.write(`${JSON.stringify(failureJson(err, hint))}\n`);
+    if (json) {
+      io.stdout.write(`${JSON.stringify(failureJson(err, hint))}\n`);
+      if (err instanceof Error) Object.assign(err, { printed: true });
+    }
     throw err;
   }
 }
@@ -249,14 +267,17 @@ async function connectAndAuthenticate(values: OptionValues, io: CommandIO, targe
   const cbTypeText = stringOption(values, 'cb-type');
   const cbType = cbTypeText === undefined ? undefined : choiceOption(values, 'cb-type', CB_TYPES, 'tls-exporter');
   const names = checkMechanismNames(listOption(values, 'mechanism'), cbPolicy === 'require');
-  if (user === undefined && !(names.length > 0 && names.every((n) => n === 'ANONYMOUS' || n === 'EXTERNAL'))) {
-    throw new UsageError('-a USER (or USER@ in the URL) is required (except with -m ANONYMOUS or -m EXTERNAL)');
-  }
   const clientCertPath = stringOption(values, 'client-cert');
   const clientKeyPath = stringOption(values, 'client-key');
+  // With a client certificate and no -m, EXTERNAL leads the default list: alone when no user is given.
+  const certificateOnly = names.length === 0 && user === undefined && clientCertPath !== undefined && cbPolicy !== 'require' && security !== 'none';
+  if (user === undefined && !certificateOnly && !(names.length > 0 && names.every((n) => n === 'ANONYMOUS' || n === 'EXTERNAL'))) {
+    throw new UsageError('-a USER (or USER@ in the URL) is required (except with -m ANONYMOUS, -m EXTERNAL, or --client-cert without -m)');
+  }
   if ((clientCertPath === undefined) !== (clientKeyPath === undefined)) throw new UsageError('--client-cert and --client-key go together');
   if (names.includes('EXTERNAL') && clientCertPath === undefined) throw new UsageError('-m EXTERNAL needs --client-cert and --client-key');
   if (security === 'none' && cbPolicy === 'require') throw new UsageError('--cb-policy require needs TLS, not --plain');
+  if (security === 'none' && cbType !== undefined) throw new UsageError('--cb-type needs TLS, not --plain');
   const allowInsecurePassword = values['allow-insecure-password'] === true;
   const cleartext = names.filter((n) => n === 'PLAIN' || n === 'LOGIN');
   if (security === 'none' && cleartext.length > 0 && !allowInsecurePassword) {
@@ -268,7 +289,7 @@ async function connectAndAuthenticate(values: OptionValues, io: CommandIO, targe
   const servername = stringOption(values, 'servername');
   const maxVersion = tlsMaxOption(values);
   const tls: ConnectionOptions = {
-    ...(caPath === undefined ? {} : { ca: readFileOption(caPath, 'ca') }),
+    ...(caPath === undefined ? {} : { ca: readCertificateOption(caPath, 'ca') }),
     ...(values.insecure === true ? { rejectUnauthorized: false } : {}),
     ...(servername === undefined ? {} : { servername }),
     ...(maxVersion === undefined ? {} : { maxVersion }),
@@ -305,18 +326,22 @@ async function session(values: OptionValues, io: CommandIO, setup: SessionSetup)
   const { protocol, host, port, security, user, tls, timeoutMs, cbPolicy, cbType, names, insecure, allowInsecurePassword, maxIterationCount } = setup;
 
   const password = passwordOnce(io, names.length > 0 && names.every((n) => n === 'OAUTHBEARER' || n === 'XOAUTH2') ? 'token' : 'password');
+  const domain = stringOption(values, 'domain') ?? host;
+  // The XMPP helper names the domain in SNI; an IP address is no server name (RFC 6066 §3,
+  // Node's DEP0123): send none, the certificate is then checked against the address.
+  const noServerName = protocol === 'xmpp' && tls.servername === undefined && isIP(domain) !== 0;
   const connection = await connectClient({
     protocol,
     host,
     port,
     security,
-    tls,
-    domain: stringOption(values, 'domain') ?? host,
+    tls: noServerName ? { ...tls, servername: undefined } : tls,
+    domain,
     timeoutMs,
     localAddress: stringOption(values, 'local-address'),
   });
   try {
-    const cb = connection.channelBinding(cbPolicy, cbType);
+    const cb = channelBindingOf(connection, cbPolicy, cbType);
     const mechanisms = clientMechanisms(names, {
       credentials: async () => [user ?? '', await password()] as const,
       user,
@@ -338,16 +363,52 @@ async function session(values: OptionValues, io: CommandIO, setup: SessionSetup)
       capabilities: connection.capabilities(),
       ...(insecure && connection.tlsVersion !== null ? { certificateVerified: false } : {}),
     };
+    // EXTERNAL logs in as the identity the server derives from the certificate (or as --authzid).
+    const identity = mechanism === 'EXTERNAL' ? externalIdentity(tls, stringOption(values, 'authzid')) : undefined;
     if (values.json === true) {
-      io.stdout.write(`${JSON.stringify({ ok: true, ...report })}\n`);
+      io.stdout.write(`${JSON.stringify({ ok: true, ...report, ...(identity === undefined ? {} : { identity }) })}\n`);
     } else {
       io.stdout.write(`tls: ${report.tls ?? 'none'}\nmechanism: ${report.mechanism}\nchannel-binding: ${report.channelBinding ?? 'none'}\n`);
+      if (identity !== undefined) io.stdout.write(`identity: ${identity}\n`);
       if (report.certificateVerified === false) io.stdout.write('certificate: NOT VERIFIED (--insecure)\n');
       if (report.capabilities) io.stdout.write(`capabilities: ${report.capabilities.join(' ')}\n`);
     }
     return EXIT.ok;
   } finally {
     await connection.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Who EXTERNAL logged in as: the --authzid asked for, else the identity the
+ * server derives from the client certificate (its subject's CN, as saslkit
+ * server and Dovecot map it by default).
+ */
+function externalIdentity(tls: ConnectionOptions, authzid: string | undefined): string {
+  if (authzid !== undefined) return `${authzid} (--authzid)`;
+  try {
+    const subject = new X509Certificate(tls.cert as Buffer).subject;
+    const cn = /^CN=(.*)$/m.exec(subject)?.[1];
+    return `the client certificate's identity${cn === undefined ? '' : ` (subject CN=${cn})`}`;
+  } catch {
+    return "the client certificate's identity";
+  }
+}
+
+/**
+ * The channel binding to use. A `--cb-type` the user asked for that this
+ * connection cannot give (tls-unique on TLS 1.3, tls-exporter on TLS 1.2)
+ * is a usage error naming the type and the TLS version, never a silent
+ * fallback to SCRAM without -PLUS.
+ */
+function channelBindingOf(connection: ClientConnection, policy: ChannelBindingPolicy, type: ChannelBindingType | undefined): ChannelBindingProvider | null {
+  if (type === undefined || policy === 'disable') return connection.channelBinding(policy, type);
+  try {
+    return connection.channelBinding('require', type);
+  } catch (err) {
+    const why = err instanceof Error ? err.message.replace(/^[^:]*: channel binding[^:]*: /, '') : String(err);
+    const other = connection.tlsVersion === 'TLSv1.3' ? 'tls-exporter or tls-server-end-point' : 'tls-unique or tls-server-end-point';
+    throw new UsageError(`--cb-type ${type} cannot be used here: ${why}; use ${other}, or leave --cb-type out`);
   }
 }
 

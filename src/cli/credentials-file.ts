@@ -35,6 +35,8 @@ export interface LoadedCredentials {
   readonly warnings: string[];
   /** How many lines gave a verifier. */
   readonly verifiers: number;
+  /** Each user's hashes with a verifier (a user with several lines has several). */
+  readonly userHashes: Map<string, Set<HashName>>;
 }
 
 /** Split one line into user and credential, or `null` when it has neither form. */
@@ -67,6 +69,7 @@ export function loadCredentialsFile(text: string, store: MemoryCredentialStore, 
   const hashes = new Set<HashName>();
   const warnings: string[] = [];
   let verifiers = 0;
+  const userHashes = new Map<string, Set<HashName>>();
   lines.forEach((raw, index) => {
     const line = raw.trim();
     if (line.length === 0 || line.startsWith('#')) return;
@@ -83,11 +86,14 @@ export function loadCredentialsFile(text: string, store: MemoryCredentialStore, 
       store.addCredentials(parts.user, credential);
       hashes.add(credential.hash);
       verifiers++;
+      const mine = userHashes.get(parts.user) ?? new Set<HashName>();
+      mine.add(credential.hash);
+      userHashes.set(parts.user, mine);
     } catch (err) {
       // The library's reason says what is wrong without echoing the keys.
       const why = err instanceof SASLError ? (err.text ?? err.kind) : 'unreadable';
       throw new UsageError(`${where}: ${why}`);
     }
   });
-  return { hashes, warnings, verifiers };
+  return { hashes, warnings, verifiers, userHashes };
 }

@@ -9,6 +9,7 @@
  */
 import { AuthenticationFailure, SASLError } from '../core/errors.js';
 import { EXIT, UsageError } from './args.js';
+import { decisiveError, isClientRefusal, isServerRefusal } from './attempts.js';
 
 /** The user interrupted a prompt (Ctrl-C): exit status 130, as a shell reports SIGINT. */
 export class Interrupted extends Error {
@@ -73,6 +74,12 @@ export function hintFor(err: unknown, context: HintContext): string | null {
   if (/timed? ?out|ETIMEDOUT/i.test(text) && context.security === 'starttls') {
     return 'no answer in time: if this is a TLS port (993, 465, 5223), use --tls';
   }
+  if (context.protocol === 'xmpp' && /host-unknown/.test(text)) {
+    return 'the server does not serve this XMPP domain (by default the host): give its domain with --domain NAME';
+  }
+  if (context.security === 'starttls' && /connection closed by peer|ECONNRESET|socket hang up|closed the connection/i.test(text)) {
+    return `the server closed the connection before answering: if this is a TLS port (${IMPLICIT_PORTS[context.protocol] ?? 'see its docs'}), use --tls${context.protocol === 'xmpp' ? ' (or xmpps://)' : ''}`;
+  }
   if (/STARTTLS/i.test(text) && /not (offered|supported|advertised)/i.test(text)) {
     return 'the server offers no STARTTLS here: use its TLS port with --tls, or (tests only) --plain';
   }
@@ -80,15 +87,34 @@ export function hintFor(err: unknown, context: HintContext): string | null {
 }
 
 /**
- * The exit status for an error (as `main.ts` maps them).
+ * The exit status for an error, the same whatever the mechanism: 1 when the
+ * server refused the credentials or the authorization, 4 when the client
+ * refused the server's part of the exchange, 2 for a usage error, 130 for
+ * Ctrl-C at a prompt, 3 for everything else (connection, TLS, protocol, no
+ * mechanism in common). With several attempts, the decisive one decides
+ * (see {@link decisiveError}).
  *
  * @param err - what the command threw
  */
 export function exitStatusFor(err: unknown): number {
   if (err instanceof Interrupted) return EXIT_INTERRUPTED;
   if (err instanceof UsageError) return EXIT.usage;
-  if (err instanceof AuthenticationFailure) return EXIT.authenticationFailed;
+  const { error } = decisiveError(err);
+  if (isServerRefusal(error)) return EXIT.authenticationFailed;
+  if (isClientRefusal(error)) return EXIT.clientRefused;
   return EXIT.failure;
+}
+
+/**
+ * A message with OpenSSL's raw error lines cut to their reason:
+ * `40B8...:error:0A00010B:SSL routines:ssl3_get_record:wrong version
+ * number:../ssl3_record.c:354:\n` becomes `wrong version number`; no
+ * trailing newline.
+ *
+ * @param text - a message
+ */
+export function trimOpenSSL(text: string): string {
+  return text.replace(/(?:[0-9A-F]{8,}:)?error:[0-9A-F]{8}:[^:\n]*:[^:\n]*:([^:\n]+)[^\n]*\n?/g, '$1').trimEnd();
 }
 
 /**
@@ -100,8 +126,9 @@ export function exitStatusFor(err: unknown): number {
  */
 export function failureJson(err: unknown, hint: string | null): Record<string, unknown> {
   const base = { ok: false, exitStatus: exitStatusFor(err) };
+  err = decisiveError(err).error;
   if (err instanceof SASLError) {
-    return { ...base, error: err.kind, condition: err.opaqueError, message: err.text ?? err.message, hint };
+    return { ...base, error: err.kind, condition: err.opaqueError, message: trimOpenSSL(err.text ?? err.message), hint };
   }
-  return { ...base, error: err instanceof Error ? err.name : 'Error', condition: null, message: err instanceof Error ? err.message : String(err), hint };
+  return { ...base, error: err instanceof Error ? err.name : 'Error', condition: null, message: trimOpenSSL(err instanceof Error ? err.message : String(err)), hint };
 }

@@ -11,9 +11,9 @@
  * @module
  */
 import { AuthenticationFailure, SASLError } from '../core/errors.js';
-import { EXIT, UsageError } from './args.js';
-import { decisiveError } from './attempts.js';
-import { EXIT_INTERRUPTED, Interrupted } from './errors.js';
+import { EXIT } from './args.js';
+import { decisiveError, isClientRefusal, isServerRefusal } from './attempts.js';
+import { exitStatusFor, trimOpenSSL } from './errors.js';
 import type { Command, CommandIO } from './io.js';
 import { packageVersion } from './version.js';
 
@@ -64,16 +64,15 @@ ${NAMES.map((name) => `  ${name.padEnd(10)} ${COMMANDS[name]!.summary}`).join('\
 `;
 
 /**
- * The exit status for an error: 1 for refused credentials, 2 for a usage
- * error, 130 for Ctrl-C at a prompt, 3 for everything else.
+ * The exit status for an error: 1 when the server refused the credentials
+ * or the authorization, 4 when the client refused the server's part of the
+ * exchange, 2 for a usage error, 130 for Ctrl-C at a prompt, 3 for
+ * everything else; the same for every mechanism (see `exitStatusFor`).
  *
  * @param err - what the command threw
  */
 export function exitStatusOf(err: unknown): number {
-  if (err instanceof UsageError) return EXIT.usage;
-  if (err instanceof Interrupted) return EXIT_INTERRUPTED;
-  if (err instanceof AuthenticationFailure) return EXIT.authenticationFailed;
-  return EXIT.failure;
+  return exitStatusFor(err);
 }
 
 /**
@@ -83,6 +82,9 @@ export function exitStatusOf(err: unknown): number {
  * @param err - what the command threw
  */
 export function describeError(err: unknown): string {
+  // Worded by who refused, not by the class the mechanism happened to raise.
+  if (isClientRefusal(err) && err instanceof SASLError) return `refused by this client${err.text ? `: ${err.text}` : ''}`;
+  if (isServerRefusal(err) && err instanceof SASLError) return `authentication failed (${err.opaqueError})${err.text ? `: ${err.text}` : ''}`;
   if (err instanceof AuthenticationFailure) return `authentication failed${err.opaqueError ? ` (${err.opaqueError})` : ''}${err.text ? `: ${err.text}` : ''}`;
   if (err instanceof SASLError) return `${err.kind}${err.opaqueError ? ` (${err.opaqueError})` : ''}${err.text ? `: ${err.text}` : ''}`;
   if (err instanceof Error) return err.message;
@@ -118,8 +120,8 @@ export async function main(argv: readonly string[], io: CommandIO): Promise<numb
     const status = exitStatusOf(err);
     // With several attempts, the one that explains the failure first, then the others.
     const { error, others } = decisiveError(err);
-    io.stderr.write(`saslkit ${name}: ${describeError(error)}\n`);
-    for (const other of others) io.stderr.write(`  also tried ${other.mechanism}: ${describeError(other.error)}\n`);
+    io.stderr.write(`saslkit ${name}: ${trimOpenSSL(describeError(error))}\n`);
+    for (const other of others) io.stderr.write(`  also tried ${other.mechanism}: ${trimOpenSSL(describeError(other.error))}\n`);
     if (status === EXIT.usage) io.stderr.write(`Try "saslkit ${name} --help".\n`);
     const hint = (err as { hint?: unknown } | null)?.hint;
     if (typeof hint === 'string') io.stderr.write(`hint: ${hint}\n`);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { HASHES } from '../mechanism.js';
 import type { HashName } from '../index.js';
@@ -40,6 +40,7 @@ import {
 import { AuditLog } from './audit.js';
 import { PROTOCOLS, type Protocol } from './client-connection.js';
 import { loadCredentialsFile } from './credentials-file.js';
+import { parseScramMechanismName } from '../core/mechanism-name.js';
 import type { Command, CommandIO } from './io.js';
 import { PASSWORD_ENV, readPassword } from './password.js';
 
@@ -80,9 +81,10 @@ const USAGE = `Usage: saslkit server --protocol imap|smtp|xmpp --credentials FIL
 
 Run saslkit's server adapter until SIGINT or SIGTERM. Prints one JSON line
 per event on standard output, each starting with "time" (ISO 8601) and
-"event": "listening" first; per connection "connect", "auth-success" or
-"auth-failure" (peer, port, session id, mechanism, user) and "close";
-"stopped" last. Warnings go to standard error.
+"event": "listening" first; per connection "connect", "auth-success",
+"auth-failure" (a failed login: peer, port, session id, mechanism, user),
+"auth-aborted" (the client gave up) or "auth-error" (any other failed
+exchange), and "close"; "stopped" last. Warnings go to standard error.
 
   --protocol P           imap, smtp or xmpp (required)
   -l, --listen H:P       address to listen on (default 127.0.0.1:0, a free port)
@@ -120,6 +122,12 @@ function mechanismsFrom(names: readonly string[], hashes: ReadonlySet<HashName>,
   if (names.length === 0) return all.filter((m) => !DEFAULT_EXCLUDED.has(m.name));
   return names.map((given) => {
     const m = all.find((x) => x.name === given.toUpperCase());
+    const scram = m ? null : parseScramMechanismName(given.toUpperCase());
+    if (scram && HASHES.some((h) => h.name === scram.hash)) {
+      // A SCRAM saslkit has, but no user has a verifier for its hash.
+      const have = [...hashes].map((h) => `SCRAM-${h}`).join(', ') || 'none';
+      throw new UsageError(`-m ${given.toUpperCase()}: no user has a SCRAM-${scram.hash} verifier (the credentials have: ${have}); add them with "saslkit mkpasswd --hash ${scram.hash}", or use --user`);
+    }
     if (!m) throw new UsageError(`unknown mechanism for -m; known: ${all.map((x) => x.name).join(' ')}`);
     return m;
   });
@@ -197,6 +205,9 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   if ((certPath === undefined) !== (keyPath === undefined)) throw new UsageError('--cert and --key go together (give neither for a self-signed certificate)');
   let cert = certPath === undefined ? undefined : readCertificateOption(certPath, 'cert');
   let key = keyPath === undefined ? undefined : readPrivateKeyOption(keyPath, 'key');
+  if (cert !== undefined && key !== undefined && !new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
+    throw new UsageError('--cert and --key do not match: the key is not the private key of the certificate');
+  }
   const maxVersion = tlsMaxOption(values);
   const domain = stringOption(values, 'domain') ?? 'localhost';
   const maxConnections = integerOption(values, 'max-connections', 1, 1_000_000) ?? 64;
@@ -205,7 +216,7 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const credentialsPath = stringOption(values, 'credentials');
   const users = listOption(values, 'user');
   const clientCaPath = stringOption(values, 'client-ca');
-  const clientCa = clientCaPath === undefined ? undefined : readFileOption(clientCaPath, 'client-ca');
+  const clientCa = clientCaPath === undefined ? undefined : readCertificateOption(clientCaPath, 'client-ca');
   if (credentialsPath === undefined && users.length === 0 && clientCa === undefined) {
     throw new UsageError('give --credentials FILE, --user NAME or --client-ca FILE');
   }
@@ -219,6 +230,18 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   const secret = fakeSaltSecret(stringOption(values, 'fake-salt-secret-file'), credentialsText);
   // --user derives verifiers for every hash. Checked before reading a password, so a usage error does not wait for it.
   const mechanisms = mechanismsFrom(listOption(values, 'mechanism'), users.length > 0 ? new Set(HASHES.map((h) => h.name)) : fileHashes, clientCa !== undefined);
+  // Users of the file without a verifier for an offered SCRAM hash cannot log in with it (a client
+  // picks the strongest hash offered): say how many, not who.
+  for (const hash of fileHashes) {
+    if (!mechanisms.some((m) => parseScramMechanismName(m.name)?.hash === hash)) continue;
+    const lacking = [...(loaded?.userHashes.values() ?? [])].filter((h) => !h.has(hash)).length;
+    if (lacking > 0) {
+      io.stderr.write(
+        `saslkit server: warning: ${lacking} of ${loaded!.userHashes.size} users in ${credentialsPath} have no SCRAM-${hash} verifier, ` +
+          `which is offered: they cannot log in with SCRAM-${hash} (a client picks the strongest hash offered)\n`,
+      );
+    }
+  }
   if (users.length > 0) {
     const password = await readPassword(io);
     for (const user of users) {
@@ -277,6 +300,7 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
   });
   const signal = await stopped;
   await server.close();
+  await audit.drained(2000);
   audit.emit('stopped', { signal });
   return EXIT.ok;
 }

@@ -207,7 +207,18 @@ export async function startSessionServer(
     },
     async close() {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sessions) void Promise.resolve().then(() => s.shutdown()).catch(() => undefined);
+      // Each session says goodbye first (IMAP `* BYE`, SMTP 421, XMPP stream end), for at most
+      // REFUSAL_GRACE_MS in all; then every socket goes.
+      const goodbyes = [...sessions].map((s) => Promise.resolve().then(() => s.shutdown()).catch(() => undefined));
+      // A goodbye written with end() is flushed once the socket's writable side finishes.
+      const flushed = (socket: net.Socket): Promise<unknown> =>
+        socket.destroyed || socket.writableFinished || !socket.writableEnded ? Promise.resolve() : new Promise((resolve) => socket.once('finish', resolve).once('close', resolve));
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        Promise.all(goodbyes).then(() => Promise.all([...sockets].map(flushed))),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, REFUSAL_GRACE_MS))),
+      ]);
+      clearTimeout(timer);
       for (const s of sockets) s.destroy();
       await closed;
     },
