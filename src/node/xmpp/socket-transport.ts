@@ -180,6 +180,16 @@ export class SocketXmppTransport implements XmppStreamTransport {
     // Give the close a moment to flush, then make sure the socket is gone.
     setTimeout(() => socket.destroy(), 1000).unref();
     this.#fail(new XmppStreamError(null, 'transport closed'));
+    // Nothing reads a closed stream: release the parser's text and state now
+    // rather than when this object is collected (timers and socket listeners
+    // may keep it reachable for a while after close).
+    if (!this.#parser.error) {
+      try {
+        this.#parser.fail(this.#error!);
+      } catch {
+        // recorded
+      }
+    }
   }
 
   #write(text: string): Promise<void> {
