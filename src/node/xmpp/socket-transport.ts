@@ -170,7 +170,11 @@ export class SocketXmppTransport implements XmppStreamTransport {
     return secure;
   }
 
-  /** Close the stream (`</stream:stream>` if a header was sent) and the connection. */
+  /**
+   * Close the stream (`</stream:stream>` if a header was sent) and the
+   * connection. Later reads fail, even of elements that had already arrived:
+   * the parser and its unread text are released at once.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;

@@ -350,7 +350,8 @@ export class XmppStreamParser {
   }
 
   /**
-   * Put the parser into its failed state (e.g. on a transport error).
+   * Put the parser into its failed state (e.g. on a transport error). Its
+   * unparsed text, unread events and partial element are released.
    *
    * @param err - the error every later call throws
    * @throws err, always
