@@ -244,6 +244,23 @@ describe('a closed connection holds no input', () => {
     expect(transports).toHaveLength(n); // still reachable, like a server's just-closed connections
     expect(held).toBeLessThan((n * 60_000) / 2); // was over n * 60 000 (3.1 MB) before
   }, 30_000);
+
+  it('xmpp server: once a refused stream\'s socket closed, no close timer keeps it (and its session) reachable', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let ref: WeakRef<net.Socket> | undefined;
+    const server = await start('xmpp', { onConnection: (socket: net.Socket) => void (ref = new WeakRef(socket)) });
+    const c = await client(server);
+    c.write(`${XMPP_HEADER}<iq type='get' id='1'/>`); // before authentication: a stream error, then close
+    expect(await c.closed(5000)).toBe(true);
+    // The close timers are 1 s long; before, they held the socket until they fired.
+    const collected = await eventually(() => {
+      gc();
+      return ref?.deref() === undefined;
+    }, 700);
+    expect(ref).toBeDefined();
+    expect(collected).toBe(true);
+  }, 20_000);
 });
 
 describe('one deadline per read, one per unauthenticated session', () => {
