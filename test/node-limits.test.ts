@@ -5,6 +5,8 @@
 // mid-exchange is reported as an aborted exchange. Real loopback sockets;
 // deadlines are short and configured, waits are generous.
 import * as net from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExchangeEnd, SASLServer } from '../src/server/index.js';
 import { LineBuffer } from '../src/node/transport/line-buffer.js';
@@ -211,6 +213,54 @@ describe('unread input is bounded, with back-pressure, and buffered in linear ti
     for (let i = 0; i < count; i++) expect((await transport.receive()).name).toBe('presence');
     transport.close();
   }, 60_000);
+});
+
+describe('a closed connection holds no input', () => {
+  // Issue 7 (load): the server keeps a closed connection's objects reachable
+  // for a while (its close timers and socket listeners). Before, each kept its
+  // saxes parser and the partial element text it had read (up to
+  // maxElementSize characters), which made XMPP's peak RSS under `npm run
+  // load` 2.4x its start.
+  it('xmpp: after close(), the partial element a transport had read is released', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const n = 40;
+    const pairs = await Promise.all(Array.from({ length: n }, () => socketPair()));
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const transports = pairs.map(({ client, server }, i) => {
+      const transport = new SocketXmppTransport(server, { readTimeoutMs: 10_000 });
+      client.write(`${XMPP_HEADER}<message>${String(i).padEnd(60_000, 'x')}`);
+      return transport;
+    });
+    await Promise.all(transports.map((t) => t.receiveStreamHeader()));
+    const reads = transports.map((t) => t.receive().then(() => 'element', () => 'failed'));
+    expect(await eventually(() => pairs.every(({ server }) => server.bytesRead > 60_000), 10_000)).toBe(true);
+    await new Promise((r) => setTimeout(r, 100)); // the last chunks reach the parsers
+    for (const t of transports) t.close();
+    expect(await Promise.all(reads)).toEqual(Array(n).fill('failed'));
+    gc();
+    const held = process.memoryUsage().heapUsed - before;
+    expect(transports).toHaveLength(n); // still reachable, like a server's just-closed connections
+    expect(held).toBeLessThan((n * 60_000) / 2); // was over n * 60 000 (3.1 MB) before
+  }, 30_000);
+
+  it('xmpp server: once a refused stream\'s socket closed, no close timer keeps it (and its session) reachable', async () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    let ref: WeakRef<net.Socket> | undefined;
+    const server = await start('xmpp', { onConnection: (socket: net.Socket) => void (ref = new WeakRef(socket)) });
+    const c = await client(server);
+    c.write(`${XMPP_HEADER}<iq type='get' id='1'/>`); // before authentication: a stream error, then close
+    expect(await c.closed(5000)).toBe(true);
+    // The close timers are 1 s long; before, they held the socket until they fired.
+    const collected = await eventually(() => {
+      gc();
+      return ref?.deref() === undefined;
+    }, 700);
+    expect(ref).toBeDefined();
+    expect(collected).toBe(true);
+  }, 20_000);
 });
 
 describe('one deadline per read, one per unauthenticated session', () => {

@@ -3,6 +3,8 @@
 // as a clean XmppStreamError, size/depth bounds, restarts, and the wire form
 // of SASL elements and failure conditions.
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { SASL_CONDITIONS, SASLFailure } from '../src/index.js';
 import { NS_SASL, NS_SASL_CB, NS_STREAMS } from '../src/protocols/xmpp/namespaces.js';
@@ -170,6 +172,37 @@ describe('XmppStreamParser: hostile input is a clean XmppStreamError', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('XmppStreamParser: a failed stream holds no text', () => {
+  // Issue 7 (load): a server keeps a closed connection's objects reachable
+  // for a while (close timers, socket listeners); its parser must not keep
+  // the element text it was given (up to maxElementSize characters each).
+  it('after fail(), the partial element text handed to saxes is released', () => {
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    const heldBy = (fail: boolean): number => {
+      gc();
+      const before = process.memoryUsage().heapUsed;
+      const parsers: XmppStreamParser[] = [];
+      for (let i = 0; i < 100; i++) {
+        const p = new XmppStreamParser();
+        p.push(`${HEADER}<message>${String(i).padEnd(60_000, 'x')}`);
+        expect(p.next()?.type).toBe('header');
+        expect(p.next()).toBeNull(); // the text now sits inside the parser
+        if (fail) expect(() => p.fail(new XmppStreamError(null, 'transport closed'))).toThrow(XmppStreamError);
+        parsers.push(p);
+      }
+      gc();
+      const held = process.memoryUsage().heapUsed - before;
+      expect(parsers).toHaveLength(100);
+      return held;
+    };
+    // Sanity: a live parser does hold its ~6 MB of partial elements…
+    expect(heldBy(false)).toBeGreaterThan(5_000_000);
+    // …and a failed one releases them.
+    expect(heldBy(true)).toBeLessThan(1_000_000);
   });
 });
 

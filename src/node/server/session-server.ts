@@ -180,7 +180,11 @@ export async function startSessionServer(
         // The session is over: its slot is free even while the socket closes;
         // make sure that close does not linger.
         counted.delete(socket);
-        if (!socket.destroyed) setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
+        if (!socket.destroyed) {
+          // Cleared once the socket closes: until then it keeps the session reachable.
+          const timer = setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
+          socket.once('close', () => clearTimeout(timer));
+        }
       });
   };
 

@@ -170,7 +170,11 @@ export class SocketXmppTransport implements XmppStreamTransport {
     return secure;
   }
 
-  /** Close the stream (`</stream:stream>` if a header was sent) and the connection. */
+  /**
+   * Close the stream (`</stream:stream>` if a header was sent) and the
+   * connection. Later reads fail, even of elements that had already arrived:
+   * the parser and its unread text are released at once.
+   */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
@@ -178,8 +182,22 @@ export class SocketXmppTransport implements XmppStreamTransport {
     if (this.#headerSent && !this.#error && socket.writable) socket.end('</stream:stream>');
     else socket.end();
     // Give the close a moment to flush, then make sure the socket is gone.
-    setTimeout(() => socket.destroy(), 1000).unref();
+    // The timer goes as soon as the socket does: until it fires it keeps the
+    // socket, and through its listeners the whole session, reachable.
+    const timer = setTimeout(() => socket.destroy(), 1000).unref();
+    if (socket.destroyed) clearTimeout(timer);
+    else socket.once('close', () => clearTimeout(timer));
     this.#fail(new XmppStreamError(null, 'transport closed'));
+    // Nothing reads a closed stream: release the parser's text and state now
+    // rather than when this object is collected (timers and socket listeners
+    // may keep it reachable for a while after close).
+    if (!this.#parser.error) {
+      try {
+        this.#parser.fail(this.#error!);
+      } catch {
+        // recorded
+      }
+    }
   }
 
   #write(text: string): Promise<void> {

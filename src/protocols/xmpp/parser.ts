@@ -249,7 +249,8 @@ class Document {
 export class XmppStreamParser {
   readonly #limits: Limits;
   readonly #events: XmppStreamEvent[] = [];
-  #doc: Document;
+  /** The current document; `null` once failed, so a dead stream holds no parser state or text. */
+  #doc: Document | null;
   #pending = '';
   #pos = 0;
   #sinceBoundary = 0;
@@ -295,14 +296,15 @@ export class XmppStreamParser {
       // stops right after the element that produced it.
       const gt = this.#pending.indexOf('>', this.#pos);
       const end = gt < 0 ? this.#pending.length : gt + 1;
-      const slice = this.#pending.slice(this.#pos, end);
-      this.#pos = end;
-      this.#sinceBoundary += slice.length;
+      // Bound first, so an oversized element is never copied or parsed.
+      this.#sinceBoundary += end - this.#pos;
       if (this.#sinceBoundary > this.#limits.maxElementSize) {
         this.#fail(new XmppStreamError('policy-violation', `element larger than ${this.#limits.maxElementSize} characters`));
       }
+      const slice = this.#pending.slice(this.#pos, end);
+      this.#pos = end;
       try {
-        this.#doc.write(slice);
+        this.#doc!.write(slice);
       } catch (err) {
         this.#fail(err instanceof XmppStreamError ? err : new XmppStreamError('not-well-formed', 'XML parse error'));
       }
@@ -348,7 +350,8 @@ export class XmppStreamParser {
   }
 
   /**
-   * Put the parser into its failed state (e.g. on a transport error).
+   * Put the parser into its failed state (e.g. on a transport error). Its
+   * unparsed text, unread events and partial element are released.
    *
    * @param err - the error every later call throws
    * @throws err, always
@@ -364,8 +367,14 @@ export class XmppStreamParser {
   #fail(err: XmppStreamError): never {
     if (!this.#error) {
       this.#error = err;
+      // Release everything the stream held: the unparsed text and the saxes
+      // parser with its chunk and partial text (up to maxElementSize
+      // characters), which would otherwise live as long as the connection
+      // object does.
       this.#pending = '';
       this.#pos = 0;
+      this.#doc = null;
+      this.#events.length = 0;
     }
     throw this.#error;
   }
