@@ -8,7 +8,7 @@ import { SASLError } from '../core/errors.js';
 import { randomBytes } from '../crypto/random.js';
 import { defaultAuthorizer, type Authorizer } from './authorization.js';
 import { MemoryCredentialStore, type CredentialStore } from './credentials/store.js';
-import { ServerExchange, type ExchangeEnd, type ExchangeOptions } from './exchange.js';
+import { ServerExchange, type ExchangeEnd, type ExchangeOptions, type ExchangeSetup } from './exchange.js';
 import { failure, type ServerConnection, type ServerMechanism } from './mechanism.js';
 import { DEFAULT_MAX_AUTH_FAILURES, MemoryLoginThrottle, type LoginThrottle } from './throttle.js';
 import { isMechanismName } from '../core/mechanism-name.js';
@@ -110,6 +110,13 @@ export class SASLServer {
   readonly #onExchangeEnd: ((end: ExchangeEnd) => void) | null;
   readonly #throttle: LoginThrottle | null;
   readonly #maxAuthFailures: number;
+  /**
+   * Whether what {@link #available} answers depends only on `secure` and
+   * whether the connection has channel-binding providers (no mechanism has
+   * `availableOn`); then the four possible answers are computed once each.
+   */
+  readonly #staticAvailability: boolean;
+  readonly #availableCache: Array<Available | undefined> = [];
 
   /**
    * Configure the server.
@@ -135,6 +142,7 @@ export class SASLServer {
     }
     // Strongest first; ties keep the configured order (sort is stable).
     this.#mechanisms = [...mechanisms].sort((a, b) => b.strength - a.strength);
+    this.#staticAvailability = this.#mechanisms.every((m) => m.availableOn === undefined);
     this.#credentials = options.credentials ?? new MemoryCredentialStore();
     this.#authorize = options.authorize ?? defaultAuthorizer;
     this.#allowInsecurePlaintext = options.allowInsecurePlaintext === true;
@@ -176,7 +184,7 @@ export class SASLServer {
    * @param connection - the connection
    */
   advertise(connection: ServerConnection): string[] {
-    return this.#available(connection).map((m) => m.name);
+    return [...this.#available(connection).names];
   }
 
   /**
@@ -193,10 +201,41 @@ export class SASLServer {
   start(mechanism: string, connection: ServerConnection, options: ExchangeOptions = {}): ServerExchange {
     const available = this.#available(connection);
     // Names are registered in upper case; some protocols (IMAP) send them in any case.
-    const name = typeof mechanism === 'string' ? mechanism.replace(/[a-z]/g, (c) => c.toUpperCase()) : '';
-    const chosen = available.find((m) => m.name === name);
-    const setup = {
-      mechanism: name,
+    const name = typeof mechanism === 'string' ? (LOWER_ASCII.test(mechanism) ? mechanism.replace(LOWER_ASCII_ALL, (c) => c.toUpperCase()) : mechanism) : '';
+    const chosen = available.mechanisms.find((m) => m.name === name);
+    if (!chosen) {
+      const configured = this.#mechanisms.find((m) => m.name === name);
+      const refusal =
+        configured?.plaintext && !connection.secure
+          ? failure('encryption-required', `${name} needs an encrypted connection`)
+          : failure('invalid-mechanism', `mechanism not available: ${name.slice(0, 20)}`);
+      return this.#exchange(name, connection, options, { ok: false, refusal });
+    }
+    let session: ExchangeSetup['session'];
+    try {
+      session = {
+        ok: true,
+        session: chosen.start({
+          connection,
+          credentials: this.#credentials,
+          advertised: available.names,
+          secret: this.#secret,
+        }),
+        first: chosen.first === 'server' ? 'server' : 'client',
+        initialResponse: chosen.initialResponse === true,
+      };
+    } catch (err) {
+      // A broken mechanism must not take the adapter down with it.
+      this.#onInternalError?.(err);
+      session = { ok: false, refusal: failure('temporary-auth-failure', 'internal error') };
+    }
+    return this.#exchange(name, connection, options, session);
+  }
+
+  #exchange(mechanism: string, connection: ServerConnection, options: ExchangeOptions, session: ExchangeSetup['session']): ServerExchange {
+    return new ServerExchange({
+      mechanism,
+      session,
       connection,
       authorize: this.#authorize,
       maxMessageSize: this.#maxMessageSize,
@@ -205,38 +244,36 @@ export class SASLServer {
       onEnd: this.#onExchangeEnd,
       throttle: this.#throttle,
       options,
-    };
-    if (!chosen) {
-      const configured = this.#mechanisms.find((m) => m.name === name);
-      const refusal =
-        configured?.plaintext && !connection.secure
-          ? failure('encryption-required', `${name} needs an encrypted connection`)
-          : failure('invalid-mechanism', `mechanism not available: ${name.slice(0, 20)}`);
-      return new ServerExchange({ ...setup, session: { ok: false, refusal } });
-    }
-    try {
-      const session = chosen.start({
-        connection,
-        credentials: this.#credentials,
-        advertised: available.map((m) => m.name),
-        secret: this.#secret,
-      });
-      const first = chosen.first === 'server' ? 'server' : 'client';
-      return new ServerExchange({ ...setup, session: { ok: true, session, first, initialResponse: chosen.initialResponse === true } });
-    } catch (err) {
-      // A broken mechanism must not take the adapter down with it.
-      this.#onInternalError?.(err);
-      return new ServerExchange({ ...setup, session: { ok: false, refusal: failure('temporary-auth-failure', 'internal error') } });
-    }
+    });
   }
 
-  #available(connection: ServerConnection): ServerMechanism[] {
+  #available(connection: ServerConnection): Available {
     const bindings = checkConnection(connection);
+    const secure = connection.secure;
+    if (!this.#staticAvailability) return availableOf(this.#filter(secure, bindings.length > 0, connection));
+    const key = (secure ? 2 : 0) + (bindings.length > 0 ? 1 : 0);
+    return (this.#availableCache[key] ??= availableOf(this.#filter(secure, bindings.length > 0, connection)));
+  }
+
+  #filter(secure: boolean, hasBindings: boolean, connection: ServerConnection): ServerMechanism[] {
     return this.#mechanisms.filter(
       (m) =>
-        (!m.plaintext || connection.secure || this.#allowInsecurePlaintext) &&
-        (!m.channelBinding || bindings.length > 0) &&
+        (!m.plaintext || secure || this.#allowInsecurePlaintext) &&
+        (!m.channelBinding || hasBindings) &&
         (typeof m.availableOn !== 'function' || m.availableOn(connection) === true),
     );
   }
 }
+
+/** The mechanisms offered on a connection, strongest first, and their names. */
+interface Available {
+  readonly mechanisms: readonly ServerMechanism[];
+  readonly names: readonly string[];
+}
+
+function availableOf(mechanisms: ServerMechanism[]): Available {
+  return Object.freeze({ mechanisms: Object.freeze(mechanisms), names: Object.freeze(mechanisms.map((m) => m.name)) });
+}
+
+const LOWER_ASCII = /[a-z]/;
+const LOWER_ASCII_ALL = /[a-z]/g;
