@@ -111,11 +111,10 @@ export class SASLServer {
   readonly #throttle: LoginThrottle | null;
   readonly #maxAuthFailures: number;
   /**
-   * Whether what {@link #available} answers depends only on `secure` and
-   * whether the connection has channel-binding providers (no mechanism has
-   * `availableOn`); then the four possible answers are computed once each.
+   * The mechanisms offered by `secure` and whether the connection has
+   * channel-binding providers (index `secure * 2 + hasBindings`), computed
+   * once each; {@link #available} then asks only `availableOn`.
    */
-  readonly #staticAvailability: boolean;
   readonly #availableCache: Array<Available | undefined> = [];
 
   /**
@@ -142,7 +141,6 @@ export class SASLServer {
     }
     // Strongest first; ties keep the configured order (sort is stable).
     this.#mechanisms = [...mechanisms].sort((a, b) => b.strength - a.strength);
-    this.#staticAvailability = this.#mechanisms.every((m) => m.availableOn === undefined);
     this.#credentials = options.credentials ?? new MemoryCredentialStore();
     this.#authorize = options.authorize ?? defaultAuthorizer;
     this.#allowInsecurePlaintext = options.allowInsecurePlaintext === true;
@@ -248,20 +246,21 @@ export class SASLServer {
   }
 
   #available(connection: ServerConnection): Available {
-    const bindings = checkConnection(connection);
+    const hasBindings = checkConnection(connection).length > 0;
     const secure = connection.secure;
-    if (!this.#staticAvailability) return availableOf(this.#filter(secure, bindings.length > 0, connection));
-    const key = (secure ? 2 : 0) + (bindings.length > 0 ? 1 : 0);
-    return (this.#availableCache[key] ??= availableOf(this.#filter(secure, bindings.length > 0, connection)));
-  }
-
-  #filter(secure: boolean, hasBindings: boolean, connection: ServerConnection): ServerMechanism[] {
-    return this.#mechanisms.filter(
-      (m) =>
-        (!m.plaintext || secure || this.#allowInsecurePlaintext) &&
-        (!m.channelBinding || hasBindings) &&
-        (typeof m.availableOn !== 'function' || m.availableOn(connection) === true),
-    );
+    const key = (secure ? 2 : 0) + (hasBindings ? 1 : 0);
+    const base = (this.#availableCache[key] ??= availableOf(
+      this.#mechanisms.filter((m) => (!m.plaintext || secure || this.#allowInsecurePlaintext) && (!m.channelBinding || hasBindings)),
+    ));
+    // The per-connection condition, asked every time; the shared answer when every mechanism passes.
+    let kept: ServerMechanism[] | null = null;
+    for (let i = 0; i < base.mechanisms.length; i++) {
+      const m = base.mechanisms[i]!;
+      const ok = typeof m.availableOn !== 'function' || m.availableOn(connection) === true;
+      if (!ok && kept === null) kept = base.mechanisms.slice(0, i);
+      else if (ok && kept !== null) kept.push(m);
+    }
+    return kept === null ? base : availableOf(kept);
   }
 }
 
