@@ -75,6 +75,9 @@ export const HASHES: readonly HashAlgorithm[] = Object.freeze([
  * @returns the algorithm, or `undefined` when unsupported
  */
 export function hashByName(name: string): HashAlgorithm | undefined {
-  const upper = typeof name === 'string' ? name.toUpperCase() : '';
+  if (typeof name !== 'string') return undefined;
+  // The exact name first (what stored verifiers hold): no string made per lookup.
+  for (const h of HASHES) if (h.name === name) return h;
+  const upper = name.toUpperCase();
   return HASHES.find((h) => h.name === upper);
 }

@@ -46,12 +46,15 @@ export function decodeMessage(bytes: Uint8Array, what: string): string {
 export function parseAttributes(text: string, what: string): Attribute[] {
   const parts = text.split(',');
   if (parts.length > 64) malformed(`${what} has too many attributes`);
-  return parts.map((part) => {
-    if (part.length < 3 || part[1] !== '=' || !/^[A-Za-z]$/.test(part[0]!)) {
+  const attrs: Attribute[] = [];
+  for (const part of parts) {
+    const letter = part.charCodeAt(0) | 0x20; // ASCII lower case
+    if (part.length < 3 || part.charCodeAt(1) !== 0x3d || letter < 0x61 || letter > 0x7a) {
       malformed(`${what} has a malformed attribute`);
     }
-    return { name: part[0]!, value: part.slice(2) };
-  });
+    attrs.push({ name: part[0]!, value: part.slice(2) });
+  }
+  return attrs;
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { isSASLCondition } from '../core/conditions.js';
 import { SASLError } from '../core/errors.js';
-import { sameIdentity, type Authorizer, type AuthzidOf } from './authorization.js';
+import { sameIdentity, type AuthorizationGrant, type Authorizer, type AuthzidOf } from './authorization.js';
 import {
   challenge,
   failure,
@@ -268,14 +268,20 @@ export class ServerExchange {
     return typeof name === 'string' && sameIdentity(name, authcid);
   }
 
-  async #finish(done: MechanismSuccess | MechanismDone): Promise<ServerResult> {
+  /**
+   * Authorize, consult the throttle, and succeed. Synchronous while the
+   * authorizer and the throttle answer synchronously (the defaults do); a
+   * promise from either is awaited, and an abort while waiting wins. (Private
+   * methods rather than closures: this runs once per login.)
+   */
+  #finish(done: MechanismSuccess | MechanismDone): ServerResult | Promise<ServerResult> {
     const { identity } = done;
     const claims = { ...(identity.claims ?? {}) };
     this.#phase = 'busy';
-    let decision: Awaited<ReturnType<Authorizer>>;
     const authzidIsSelf = identity.authzid === null || (identity.authcid !== null && this.#isSelf(identity.authzid, identity.authcid));
+    let decision: ReturnType<Authorizer>;
     try {
-      decision = await this.#setup.authorize({
+      decision = this.#setup.authorize({
         mechanism: this.mechanism,
         authcid: identity.authcid,
         authzid: identity.authzid,
@@ -285,29 +291,78 @@ export class ServerExchange {
         authzidIsSelf,
       });
     } catch (err) {
-      const f = this.#failureOf(err);
-      return this.#aborted() ? this.#result! : this.#end(f);
+      return this.#refused(err);
     }
-    if (this.#aborted()) return this.#result!;
+    if (isPromiseLike(decision)) {
+      return Promise.resolve(decision).then(
+        (d) => (this.#aborted() ? this.#result! : this.#authorized(done, claims, authzidIsSelf, d)),
+        (err: unknown) => this.#refused(err),
+      );
+    }
+    return this.#authorized(done, claims, authzidIsSelf, decision);
+  }
+
+  /** The authorizer threw or rejected: end with its failure (unless aborted meanwhile). */
+  #refused(err: unknown): ServerResult {
+    const f = this.#failureOf(err);
+    return this.#aborted() ? this.#result! : this.#end(f);
+  }
+
+  /** {@link #finish} once the authorizer decided: the throttle, then the success. */
+  #authorized(
+    done: MechanismSuccess | MechanismDone,
+    claims: Record<string, unknown>,
+    authzidIsSelf: boolean,
+    decision: Awaited<ReturnType<Authorizer>>,
+  ): ServerResult | Promise<ServerResult> {
+    const { identity } = done;
     this.#phase = 'open';
     if (decision === false || (decision !== true && (typeof decision !== 'object' || decision === null))) {
       return this.#fail({ ...failure('invalid-authzid', 'not authorized to act as the requested identity'), ...(identity.authcid === null ? {} : { authcid: identity.authcid }) });
     }
-    if (identity.authcid !== null && this.#setup.throttle) {
-      // A user locked out by the throttle is refused even with the right
-      // password, with the answer its wrong passwords get.
-      this.#phase = 'busy';
-      const refusal = await this.#consult(identity.authcid, 'check');
-      if (this.#aborted()) return this.#result!;
-      this.#phase = 'open';
-      if (refusal) return this.#end(refusal);
-      try {
-        await this.#setup.throttle.succeeded?.(this.#attempt(identity.authcid));
-      } catch (err) {
-        this.#setup.onInternalError?.(err);
-      }
-      if (this.#aborted()) return this.#result!;
+    const authcid = identity.authcid;
+    if (authcid === null || !this.#setup.throttle) return this.#succeed(done, claims, authzidIsSelf, decision);
+    // A user locked out by the throttle is refused even with the right
+    // password, with the answer its wrong passwords get.
+    this.#phase = 'busy';
+    const refusal = this.#consult(authcid, 'check');
+    if (isPromiseLike(refusal)) {
+      return refusal.then((r) => (this.#aborted() ? this.#result! : this.#checked(done, claims, authzidIsSelf, decision, authcid, r)));
     }
+    return this.#checked(done, claims, authzidIsSelf, decision, authcid, refusal);
+  }
+
+  /** {@link #authorized} once the throttle's check answered: tell it of the success, then succeed. */
+  #checked(
+    done: MechanismSuccess | MechanismDone,
+    claims: Record<string, unknown>,
+    authzidIsSelf: boolean,
+    decision: true | AuthorizationGrant,
+    authcid: string,
+    refusal: ServerFailure | null,
+  ): ServerResult | Promise<ServerResult> {
+    this.#phase = 'open';
+    if (refusal) return this.#end(refusal);
+    let told: void | Promise<void> = undefined;
+    try {
+      told = this.#setup.throttle!.succeeded?.(this.#attempt(authcid));
+    } catch (err) {
+      this.#setup.onInternalError?.(err);
+    }
+    if (!isPromiseLike(told)) return this.#succeed(done, claims, authzidIsSelf, decision);
+    this.#phase = 'busy';
+    return Promise.resolve(told).then(
+      () => (this.#aborted() ? this.#result! : this.#succeed(done, claims, authzidIsSelf, decision)),
+      (err: unknown) => {
+        this.#setup.onInternalError?.(err);
+        return this.#aborted() ? this.#result! : this.#succeed(done, claims, authzidIsSelf, decision);
+      },
+    );
+  }
+
+  #succeed(done: MechanismSuccess | MechanismDone, claims: Record<string, unknown>, authzidIsSelf: boolean, decision: true | AuthorizationGrant): ServerResult {
+    const { identity } = done;
+    this.#phase = 'open';
     const success: ServerSuccess = {
       kind: 'success',
       data: done.data,
@@ -340,27 +395,35 @@ export class ServerExchange {
   #consult(authcid: string | null, what: 'check' | 'failed'): ServerFailure | null | Promise<ServerFailure | null> {
     const throttle = this.#setup.throttle;
     if (!throttle) return null;
-    const broken = (err: unknown): ServerFailure | null => {
-      this.#setup.onInternalError?.(err);
-      return what === 'check' ? failure('temporary-auth-failure', 'internal error') : null;
-    };
-    const decide = (decision: ThrottleDecision): ServerFailure | null | Promise<null> => {
-      if (decision?.action === 'refuse') {
-        const text = typeof decision.text === 'string' ? decision.text : 'too many failed logins; try again later';
-        return { ...failure('temporary-auth-failure', text), ...(authcid === null ? {} : { authcid }) };
-      }
-      if (decision?.action === 'delay' && Number.isFinite(decision.ms) && decision.ms > 0) {
-        return sleep(Math.min(decision.ms, MAX_THROTTLE_DELAY_MS)).then(() => null);
-      }
-      return null;
-    };
     let decision: ThrottleDecision | Promise<ThrottleDecision>;
     try {
       decision = throttle[what](this.#attempt(authcid));
     } catch (err) {
-      return broken(err);
+      return this.#throttleBroken(err, what);
     }
-    return isPromiseLike(decision) ? Promise.resolve(decision).then(decide, broken) : decide(decision);
+    if (!isPromiseLike(decision)) return this.#decide(decision, authcid);
+    return Promise.resolve(decision).then(
+      (d) => this.#decide(d, authcid),
+      (err: unknown) => this.#throttleBroken(err, what),
+    );
+  }
+
+  /** What a throttle's decision means for the exchange (see {@link #consult}). */
+  #decide(decision: ThrottleDecision, authcid: string | null): ServerFailure | null | Promise<null> {
+    if (decision?.action === 'refuse') {
+      const text = typeof decision.text === 'string' ? decision.text : 'too many failed logins; try again later';
+      return { ...failure('temporary-auth-failure', text), ...(authcid === null ? {} : { authcid }) };
+    }
+    if (decision?.action === 'delay' && Number.isFinite(decision.ms) && decision.ms > 0) {
+      return sleep(Math.min(decision.ms, MAX_THROTTLE_DELAY_MS)).then(() => null);
+    }
+    return null;
+  }
+
+  /** A throttle that throws refuses on `check` and lets `failed` go undelayed. */
+  #throttleBroken(err: unknown, what: 'check' | 'failed'): ServerFailure | null {
+    this.#setup.onInternalError?.(err);
+    return what === 'check' ? failure('temporary-auth-failure', 'internal error') : null;
   }
 
   /** End with a failure; a failed login goes through the throttle first (delayed, or replaced by a refusal). */

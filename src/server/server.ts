@@ -8,7 +8,7 @@ import { SASLError } from '../core/errors.js';
 import { randomBytes } from '../crypto/random.js';
 import { defaultAuthorizer, type Authorizer } from './authorization.js';
 import { MemoryCredentialStore, type CredentialStore } from './credentials/store.js';
-import { ServerExchange, type ExchangeEnd, type ExchangeOptions } from './exchange.js';
+import { ServerExchange, type ExchangeEnd, type ExchangeOptions, type ExchangeSetup } from './exchange.js';
 import { failure, type ServerConnection, type ServerMechanism } from './mechanism.js';
 import { DEFAULT_MAX_AUTH_FAILURES, MemoryLoginThrottle, type LoginThrottle } from './throttle.js';
 import { isMechanismName } from '../core/mechanism-name.js';
@@ -110,6 +110,12 @@ export class SASLServer {
   readonly #onExchangeEnd: ((end: ExchangeEnd) => void) | null;
   readonly #throttle: LoginThrottle | null;
   readonly #maxAuthFailures: number;
+  /**
+   * The mechanisms offered by `secure` and whether the connection has
+   * channel-binding providers (index `secure * 2 + hasBindings`), computed
+   * once each; {@link #available} then asks only `availableOn`.
+   */
+  readonly #availableCache: Array<Available | undefined> = [];
 
   /**
    * Configure the server.
@@ -176,7 +182,7 @@ export class SASLServer {
    * @param connection - the connection
    */
   advertise(connection: ServerConnection): string[] {
-    return this.#available(connection).map((m) => m.name);
+    return [...this.#available(connection).names];
   }
 
   /**
@@ -193,10 +199,41 @@ export class SASLServer {
   start(mechanism: string, connection: ServerConnection, options: ExchangeOptions = {}): ServerExchange {
     const available = this.#available(connection);
     // Names are registered in upper case; some protocols (IMAP) send them in any case.
-    const name = typeof mechanism === 'string' ? mechanism.replace(/[a-z]/g, (c) => c.toUpperCase()) : '';
-    const chosen = available.find((m) => m.name === name);
-    const setup = {
-      mechanism: name,
+    const name = typeof mechanism === 'string' ? (LOWER_ASCII.test(mechanism) ? mechanism.replace(LOWER_ASCII_ALL, (c) => c.toUpperCase()) : mechanism) : '';
+    const chosen = available.mechanisms.find((m) => m.name === name);
+    if (!chosen) {
+      const configured = this.#mechanisms.find((m) => m.name === name);
+      const refusal =
+        configured?.plaintext && !connection.secure
+          ? failure('encryption-required', `${name} needs an encrypted connection`)
+          : failure('invalid-mechanism', `mechanism not available: ${name.slice(0, 20)}`);
+      return this.#exchange(name, connection, options, { ok: false, refusal });
+    }
+    let session: ExchangeSetup['session'];
+    try {
+      session = {
+        ok: true,
+        session: chosen.start({
+          connection,
+          credentials: this.#credentials,
+          advertised: available.names,
+          secret: this.#secret,
+        }),
+        first: chosen.first === 'server' ? 'server' : 'client',
+        initialResponse: chosen.initialResponse === true,
+      };
+    } catch (err) {
+      // A broken mechanism must not take the adapter down with it.
+      this.#onInternalError?.(err);
+      session = { ok: false, refusal: failure('temporary-auth-failure', 'internal error') };
+    }
+    return this.#exchange(name, connection, options, session);
+  }
+
+  #exchange(mechanism: string, connection: ServerConnection, options: ExchangeOptions, session: ExchangeSetup['session']): ServerExchange {
+    return new ServerExchange({
+      mechanism,
+      session,
       connection,
       authorize: this.#authorize,
       maxMessageSize: this.#maxMessageSize,
@@ -205,38 +242,37 @@ export class SASLServer {
       onEnd: this.#onExchangeEnd,
       throttle: this.#throttle,
       options,
-    };
-    if (!chosen) {
-      const configured = this.#mechanisms.find((m) => m.name === name);
-      const refusal =
-        configured?.plaintext && !connection.secure
-          ? failure('encryption-required', `${name} needs an encrypted connection`)
-          : failure('invalid-mechanism', `mechanism not available: ${name.slice(0, 20)}`);
-      return new ServerExchange({ ...setup, session: { ok: false, refusal } });
-    }
-    try {
-      const session = chosen.start({
-        connection,
-        credentials: this.#credentials,
-        advertised: available.map((m) => m.name),
-        secret: this.#secret,
-      });
-      const first = chosen.first === 'server' ? 'server' : 'client';
-      return new ServerExchange({ ...setup, session: { ok: true, session, first, initialResponse: chosen.initialResponse === true } });
-    } catch (err) {
-      // A broken mechanism must not take the adapter down with it.
-      this.#onInternalError?.(err);
-      return new ServerExchange({ ...setup, session: { ok: false, refusal: failure('temporary-auth-failure', 'internal error') } });
-    }
+    });
   }
 
-  #available(connection: ServerConnection): ServerMechanism[] {
-    const bindings = checkConnection(connection);
-    return this.#mechanisms.filter(
-      (m) =>
-        (!m.plaintext || connection.secure || this.#allowInsecurePlaintext) &&
-        (!m.channelBinding || bindings.length > 0) &&
-        (typeof m.availableOn !== 'function' || m.availableOn(connection) === true),
-    );
+  #available(connection: ServerConnection): Available {
+    const hasBindings = checkConnection(connection).length > 0;
+    const secure = connection.secure;
+    const key = (secure ? 2 : 0) + (hasBindings ? 1 : 0);
+    const base = (this.#availableCache[key] ??= availableOf(
+      this.#mechanisms.filter((m) => (!m.plaintext || secure || this.#allowInsecurePlaintext) && (!m.channelBinding || hasBindings)),
+    ));
+    // The per-connection condition, asked every time; the shared answer when every mechanism passes.
+    let kept: ServerMechanism[] | null = null;
+    for (let i = 0; i < base.mechanisms.length; i++) {
+      const m = base.mechanisms[i]!;
+      const ok = typeof m.availableOn !== 'function' || m.availableOn(connection) === true;
+      if (!ok && kept === null) kept = base.mechanisms.slice(0, i);
+      else if (ok && kept !== null) kept.push(m);
+    }
+    return kept === null ? base : availableOf(kept);
   }
 }
+
+/** The mechanisms offered on a connection, strongest first, and their names. */
+interface Available {
+  readonly mechanisms: readonly ServerMechanism[];
+  readonly names: readonly string[];
+}
+
+function availableOf(mechanisms: ServerMechanism[]): Available {
+  return Object.freeze({ mechanisms: Object.freeze(mechanisms), names: Object.freeze(mechanisms.map((m) => m.name)) });
+}
+
+const LOWER_ASCII = /[a-z]/;
+const LOWER_ASCII_ALL = /[a-z]/g;

@@ -217,6 +217,10 @@ export function dummyVerifier(secret: Uint8Array, profile: VerifierProfile): Scr
   return verifier;
 }
 
+function invalidCredential(hash: { readonly name: string }, why: string): SASLError {
+  return new SASLError(null, 'invalid credential', `SCRAM-${hash.name} credential: ${why}`);
+}
+
 /**
  * Check that `credential` is a well-formed {@link ScramVerifier}: a known
  * hash, a non-empty salt, a usable iteration count and keys of the hash's
@@ -228,16 +232,11 @@ export function dummyVerifier(secret: Uint8Array, profile: VerifierProfile): Scr
  */
 export function checkScramVerifier(credential: ScramVerifier): ScramVerifier {
   const hash = requireHash(credential?.hash);
-  const invalid = (why: string): SASLError => new SASLError(null, 'invalid credential', `SCRAM-${hash.name} credential: ${why}`);
-  const fail = (why: string): never => {
-    throw invalid(why);
-  };
-  if (!(credential.salt instanceof Uint8Array) || credential.salt.length === 0) fail('the salt must be a non-empty Uint8Array');
-  checkIterationCount(credential.iterations, 'the iteration count', invalid);
-  for (const key of ['storedKey', 'serverKey'] as const) {
-    const value = credential[key];
-    if (!(value instanceof Uint8Array) || value.length !== hash.outputLength) fail(`${key} must be ${hash.outputLength} bytes`);
-  }
+  // Module-level helpers rather than closures: this runs on every lookup.
+  if (!(credential.salt instanceof Uint8Array) || credential.salt.length === 0) throw invalidCredential(hash, 'the salt must be a non-empty Uint8Array');
+  checkIterationCount(credential.iterations, 'the iteration count', (why) => invalidCredential(hash, why));
+  if (!(credential.storedKey instanceof Uint8Array) || credential.storedKey.length !== hash.outputLength) throw invalidCredential(hash, `storedKey must be ${hash.outputLength} bytes`);
+  if (!(credential.serverKey instanceof Uint8Array) || credential.serverKey.length !== hash.outputLength) throw invalidCredential(hash, `serverKey must be ${hash.outputLength} bytes`);
   return credential;
 }
 

@@ -45,7 +45,20 @@ function pickVerifier<T extends { readonly hash: HashName }>(list: readonly T[])
  * @param credentials - the known user's verifiers
  */
 export function observeVerifiers(store: CredentialStore, credentials: readonly ScramVerifier[]): void {
-  if (typeof store.verifierProfiles !== 'function' && credentials.length > 0) observed.set(store, credentials.map(profileOf));
+  if (typeof store.verifierProfiles !== 'function' && credentials.length > 0 && !sameProfiles(observed.get(store), credentials)) {
+    observed.set(store, credentials.map(profileOf));
+  }
+}
+
+/** Do `credentials` show exactly the profiles already remembered? (Then nothing is stored again: this runs on every login.) */
+function sameProfiles(profiles: readonly VerifierProfile[] | undefined, credentials: readonly ScramVerifier[]): boolean {
+  if (profiles === undefined || profiles.length !== credentials.length) return false;
+  for (let i = 0; i < credentials.length; i++) {
+    const p = profiles[i]!;
+    const c = credentials[i]!;
+    if (p.hash !== c.hash || p.iterations !== c.iterations || p.saltLength !== c.salt.length) return false;
+  }
+  return true;
 }
 
 /**
