@@ -3,7 +3,7 @@
 // results compare across machines. Timed tests are deliberately absent from
 // the test suite; this is where speed is watched (issue 11).
 //
-// Method: one process; each group of cases is warmed up, then timed in
+// Method: one process; each case is warmed up (250 ms of calls), then timed in
 // interleaved rounds (case order rotates each round, so drift and noise from
 // other processes hit every case alike); each round times a batch of calls
 // sized to ~25 ms; a row reports the median over rounds and the spread
@@ -35,6 +35,7 @@ import { MemoryCredentialStore, SASLServer, PLAINServer, scramServerMechanisms, 
 const quick = process.argv.includes('--quick');
 const ROUNDS = quick ? 5 : 11;
 const BATCH_MS = quick ? 15 : 25;
+const WARM_MS = quick ? 100 : 250;
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const enc = new TextEncoder();
@@ -68,7 +69,17 @@ async function batchOf(c: Case, n: number): Promise<number> {
 async function measure(cases: readonly Case[], rounds = ROUNDS): Promise<Map<string, Stat>> {
   const sizes = new Map<string, number>();
   for (const c of cases) {
-    await batchOf(c, 2); // warm-up
+    // Warm-up by time, not by count: a case gets WARM_MS of calls (at least
+    // two) so the JIT has optimised saslkit's code as well as the
+    // baselines' before anything is timed. A fixed two or five calls left
+    // the many small functions of a full server exchange unoptimised while
+    // a ten-line baseline was already hot, which flattered the baseline.
+    const warmUntil = process.hrtime.bigint() + BigInt(WARM_MS * 1e6);
+    let warmed = 0;
+    while (warmed < 2 || process.hrtime.bigint() < warmUntil) {
+      await c.run();
+      warmed++;
+    }
     const one = await batchOf(c, 3);
     sizes.set(c.name, Math.max(1, Math.min(20_000, Math.round((BATCH_MS * 1e6) / one))));
   }
