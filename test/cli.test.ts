@@ -4,7 +4,6 @@
 // version), `saslkit client` against a real Dovecot, and `gsasl --smtp`
 // against `saslkit server`. Every spawned process is killed in afterAll /
 // finally; servers listen on 127.0.0.1 port 0.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,98 +12,28 @@ import { parseScramCredential } from '../src/server/credentials/formats.js';
 import { verifyScramPassword } from '../src/server/credentials/scram.js';
 import { failingAddresses, startDovecot, type RunningDovecot } from './helpers/dovecot.js';
 import { describeWithPeers } from './helpers/peers.js';
+import { CLI_MAIN, killAll, runCommand as run, saslkit, startCliServer, type CliResult as Result } from './helpers/cli.js';
 import { generateCert, makeTempDir, removeDir, type TestCert } from './helpers/tls-certs.js';
 
-const MAIN = join(import.meta.dirname, '..', 'src', 'cli', 'main.ts');
+const MAIN = CLI_MAIN;
 const PASSWORD = 'cörrect hörse bättery';
 
-interface Result {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** The environment for a CLI process: ours without any SASLKIT_PASSWORD, plus `extra`. */
-function envWith(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env = { ...process.env, ...extra };
-  if (!('SASLKIT_PASSWORD' in extra)) delete env.SASLKIT_PASSWORD;
-  return env;
-}
-
-const children = new Set<ChildProcess>();
-
-function run(command: string, args: readonly string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Result> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { env: envWith(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
-    children.add(child);
-    let stdout = '';
-    let stderr = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout = (stdout + d.toString()).slice(-65536)));
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-65536)));
-    child.stdin!.on('error', () => {});
-    child.stdin!.end(options.input ?? '');
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      children.delete(child);
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
-
-/** Run the CLI from source. */
-function saslkit(args: readonly string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<Result> {
-  return run(process.execPath, ['--import', 'tsx', MAIN, ...args], options);
-}
-
-/** A `saslkit server` process and the JSON events it printed. */
+/** A `saslkit server` process and the JSON events it printed, less the connection lines. */
 interface CliServer {
   readonly port: number;
   readonly events: Record<string, unknown>[];
-  /** SIGTERM, then wait for the exit (SIGKILL after 5 s); resolves with the exit code. */
   stop(): Promise<number | null>;
 }
 
 async function startServer(args: readonly string[], env: Record<string, string> = {}): Promise<CliServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', MAIN, 'server', ...args], { env: envWith(env), stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  const events: Record<string, unknown>[] = [];
-  let stderr = '';
-  let buffer = '';
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-8192)));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`saslkit server did not listen: ${stderr}`)), 20_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      buffer += d.toString();
-      let nl;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const event = JSON.parse(buffer.slice(0, nl)) as Record<string, unknown>;
-        buffer = buffer.slice(nl + 1);
-        // Connection lines are checked in cli-server.test.ts; here only the rest counts.
-        if (event.event !== 'connect' && event.event !== 'close') events.push(event);
-        if (event.event === 'listening') {
-          clearTimeout(timer);
-          resolve(event.port as number);
-        }
-      }
-    });
-    void exited.then((code) => {
-      clearTimeout(timer);
-      reject(new Error(`saslkit server exited with ${code}: ${stderr}`));
-    });
-  });
+  const server = await startCliServer(args, env);
   return {
-    port,
-    events,
-    async stop() {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      const code = await exited;
-      clearTimeout(timer);
-      children.delete(child);
-      return code;
+    port: server.port,
+    // Connection lines are checked in cli-server.test.ts; here only the rest counts.
+    get events() {
+      return server.events.filter((e) => e.event !== 'connect' && e.event !== 'close');
     },
+    stop: () => server.stop(),
   };
 }
 
@@ -125,7 +54,7 @@ beforeAll(() => {
 });
 
 afterAll(() => {
-  for (const child of children) child.kill('SIGKILL');
+  killAll();
   if (dir) removeDir(dir);
 });
 

@@ -28,10 +28,10 @@ export function cliEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Run `saslkit ...args` to its end (SIGKILL after the timeout, default 20 s). */
-export function saslkit(args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
+/** Run `command ...args` to its end (SIGKILL after the timeout, default 20 s), with {@link cliEnv}. */
+export function runCommand(command: string, args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], { env: cliEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { env: cliEnv(options.env), stdio: ['pipe', 'pipe', 'pipe'] });
     children.add(child);
     let stdout = '';
     let stderr = '';
@@ -46,6 +46,11 @@ export function saslkit(args: readonly string[], options: CliRunOptions = {}): P
       resolve({ code, signal, stdout, stderr });
     });
   });
+}
+
+/** Run `saslkit ...args` from source to its end (SIGKILL after the timeout, default 20 s). */
+export function saslkit(args: readonly string[], options: CliRunOptions = {}): Promise<CliResult> {
+  return runCommand(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], options);
 }
 
 /** A running `saslkit server` and every JSON line it printed, in order. */
