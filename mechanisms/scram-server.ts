@@ -39,7 +39,7 @@ import {
   type ClientFirstMessage,
   type ScramServerError,
 } from '../src/scram/messages.js';
-import { challenge, failure, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
+import { challenge, failure, success, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
 import { checkScramCredential, unknownUserCredential, type ScramCredential, type VerifierProfile } from '../src/server/credentials/scram.js';
 import { observeVerifiers, typicalVerifierProfiles } from '../src/server/credentials/verify.js';
 
@@ -144,8 +144,6 @@ interface Reply {
 
 /** The handler of one client message. */
 interface Handler {
-  /** The message it expects, for errors. */
-  readonly expects: string;
   /** Answer it (synchronously when the credential store and channel binding answer synchronously). */
   handle(response: Uint8Array): Reply | Promise<Reply>;
 }
@@ -201,7 +199,6 @@ function unknownVerifier(config: ScramServerConfig, context: ServerMechanismCont
 /** Step 1: client-first-message → server-first-message. */
 function clientFirstHandler(config: ScramServerConfig, context: ServerMechanismContext): Handler {
   return {
-    expects: 'client-first-message',
     handle(response) {
       // A syntax error here fails without e=: RFC 5802's values name specific
       // conditions (downgrade, binding type) that are reported below with one.
@@ -290,7 +287,6 @@ function authMessageBytes(text: string): Uint8Array {
 /** Step 2: client-final-message → server-final-message with success, or failure. */
 function clientFinalHandler(config: ScramServerConfig, context: ServerMechanismContext, state: AfterServerFirst): Handler {
   return {
-    expects: 'client-final-message',
     handle(response) {
       const final = parsing('invalid-encoding', () => parseClientFinal(response));
       if (isFailure(final)) return last(final);
@@ -322,28 +318,21 @@ function verifyProof(config: ScramServerConfig, state: AfterServerFirst, final: 
   if (!(proofOk && known)) return last({ ...scramFailure('not-authorized', 'invalid-proof', 'authentication failed'), authcid: username });
 
   const serverSignature = keyed.serverKey(authMessage);
-  return last({
-    kind: 'done',
-    data: utf8Encode(printServerFinal({ verifier: serverSignature })),
-    identity: { authcid: username, authzid: first.gs2.authzid, channelBinding: first.gs2.cbName },
-  });
+  return last(
+    success({ authcid: username, authzid: first.gs2.authzid, channelBinding: first.gs2.cbName }, utf8Encode(printServerFinal({ verifier: serverSignature }))),
+  );
 }
 
 /** One server exchange: the current handler, replaced by the one each step returns. */
 function scramSession(config: ScramServerConfig, context: ServerMechanismContext): ServerMechanismSession {
+  // The exchange sends the empty challenge when the client gave no initial
+  // response (SCRAM speaks first as a client), so every call here carries a
+  // real client message.
   let handler: Handler | null = clientFirstHandler(config, context);
-  let started = false;
   return {
-    async next(response: Uint8Array | null): Promise<MechanismStep> {
+    async next(response: Uint8Array): Promise<MechanismStep> {
       const current = handler;
       if (current === null) throw new SASLFailure('malformed-request', 'SCRAM: the exchange is over');
-      if (response === null) {
-        // No initial response: an empty challenge asks for client-first-message.
-        if (started) throw new SASLFailure('malformed-request', `SCRAM: expected ${current.expects}`);
-        started = true;
-        return challenge(new Uint8Array(0));
-      }
-      started = true;
       handler = null;
       const pending = current.handle(response);
       const reply = isPromiseLike(pending) ? await pending : pending;
