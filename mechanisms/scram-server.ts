@@ -27,7 +27,7 @@ import { SASLError, SASLFailure } from '../src/core/errors.js';
 import { parseScramMechanismName, scramMechanismName } from '../src/core/mechanism-name.js';
 import { saslprep } from '../src/core/saslprep.js';
 import { timingSafeEqual, xorBytes } from '../src/crypto/constant-time.js';
-import { HASHES, type HashAlgorithm, type HashName } from '../src/crypto/hashes.js';
+import type { HashAlgorithm, HashName } from '../src/crypto/hashes.js';
 import { randomNonce } from '../src/crypto/random.js';
 import { checkNonce } from '../src/scram/attributes.js';
 import {
@@ -40,7 +40,7 @@ import {
   type ScramServerError,
 } from '../src/scram/messages.js';
 import { challenge, failure, success, type MechanismStep, type ServerFailure, type ServerMechanism, type ServerMechanismContext, type ServerMechanismSession } from '../src/server/mechanism.js';
-import { checkScramCredential, unknownUserCredential, type ScramCredential, type VerifierProfile } from '../src/server/credentials/scram.js';
+import { checkScramCredential, requireHash, unknownUserCredential, type ScramCredential, type VerifierProfile } from '../src/server/credentials/scram.js';
 import { observeVerifiers, typicalVerifierProfiles } from '../src/server/credentials/verify.js';
 
 export type { ScramServerError } from '../src/scram/messages.js';
@@ -99,20 +99,35 @@ interface ScramServerConfig {
 }
 
 function resolveServerOptions(hashName: HashName, plus: boolean, options: SCRAMServerOptions): ScramServerConfig {
-  const hash = HASHES.find((h) => h.name === hashName);
-  if (!hash) throw new SASLError(null, 'invalid argument', `unsupported SCRAM hash: ${String(hashName)}`);
+  const hash = requireHash(hashName);
   const { unknownUserIterations = null, unknownUserSaltLength = null } = options;
   if (unknownUserIterations !== null) checkInteger(unknownUserIterations, 'unknownUserIterations');
   if (unknownUserSaltLength !== null) checkInteger(unknownUserSaltLength, 'unknownUserSaltLength', 1, 32);
   const nonceLength = options.nonceLength ?? 24;
   if (options.generateNonce === undefined) randomNonce(nonceLength); // validate the length now
+  const custom = options.generateNonce;
   return {
     name: scramMechanismName(hash.name, plus),
     hash,
     plus,
     unknownUserIterations,
     unknownUserSaltLength,
-    generateNonce: options.generateNonce ?? (() => randomNonce(nonceLength)),
+    // The built-in nonces are alphanumeric by construction; a caller's are checked
+    // (a bad one is the server's fault, reported as such, not the client's).
+    generateNonce:
+      custom === undefined
+        ? () => randomNonce(nonceLength)
+        : () => {
+            const nonce = custom();
+            if (typeof nonce !== 'string' || nonce.length === 0) {
+              throw new SASLError(null, 'invalid argument', 'generateNonce must return a non-empty string');
+            }
+            try {
+              return checkNonce(nonce, 'server nonce');
+            } catch {
+              throw new SASLError(null, 'invalid argument', 'generateNonce must return printable ASCII without commas');
+            }
+          },
   };
 }
 
@@ -173,7 +188,8 @@ function verifierFor(config: ScramServerConfig, context: ServerMechanismContext,
     const all = found ?? [];
     const stored = all.find((c) => c.hash === config.hash.name);
     if (stored) {
-      const credential = checkScramCredential(stored);
+      // Checked once: a verifier with prepared keys passed this check before.
+      const credential = preparedKeys.has(stored) ? stored : checkScramCredential(stored);
       observeVerifiers(store, all);
       return { credential, known: true };
     }
@@ -229,12 +245,7 @@ function clientFirstHandler(config: ScramServerConfig, context: ServerMechanismC
 
 /** Step 1's answer, once the verifier is known: server-first-message. */
 function serverFirst(config: ScramServerConfig, context: ServerMechanismContext, first: ClientFirstMessage, username: string, { credential, known }: Verifier): Reply {
-  const serverNonce = config.generateNonce();
-  if (typeof serverNonce !== 'string' || serverNonce.length === 0) {
-    throw new SASLError(null, 'invalid argument', 'generateNonce must return a non-empty string');
-  }
-  checkNonce(serverNonce, 'server nonce');
-  const nonce = first.nonce + serverNonce;
+  const nonce = first.nonce + config.generateNonce();
   const serverFirst = printServerFirst(nonce, credential.salt, credential.iterations);
   const next = clientFinalHandler(config, context, { first, username, credential, known, nonce, serverFirst });
   return { step: challenge(utf8Encode(serverFirst)), next };

@@ -3,8 +3,6 @@
  *
  * @module
  */
-import { hmac } from '@noble/hashes/hmac.js';
-import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8Encode } from '../../core/bytes.js';
 import { SASLError } from '../../core/errors.js';
 import { saslprep } from '../../core/saslprep.js';
@@ -169,9 +167,9 @@ export function unknownUserScramVerifier(
   let salt = salts.get(key);
   if (!salt) {
     let keyed = saltMacs.get(secret);
-    if (!keyed) saltMacs.set(secret, (keyed = hmac.create(sha256, secret)));
-    // HMAC-SHA-256(secret, label), from the keyed state made once per secret.
-    salt = keyed.clone().update(utf8Encode(`saslkit unknown user salt\0${h.name}\0${username}`)).digest().slice(0, length);
+    if (!keyed) saltMacs.set(secret, (keyed = requireHash('SHA-256').hmacWithKey(secret)));
+    // HMAC-SHA-256(secret, label), keyed once per secret, on the runtime's crypto backend.
+    salt = keyed(utf8Encode(`saslkit unknown user salt\0${h.name}\0${username}`)).slice(0, length);
     if (salts.size >= FAKE_SALT_CACHE_SIZE) salts.clear();
     salts.set(key, salt);
   }
@@ -181,8 +179,8 @@ export function unknownUserScramVerifier(
 /** Unknown names' salts recently shown, per secret: a retried name costs a lookup instead of an HMAC. */
 const fakeSalts = new WeakMap<Uint8Array, Map<string, Uint8Array>>();
 const FAKE_SALT_CACHE_SIZE = 1024;
-/** HMAC-SHA-256 keyed with each secret, its key block hashed once. */
-const saltMacs = new WeakMap<Uint8Array, ReturnType<typeof hmac.create>>();
+/** HMAC-SHA-256 keyed with each secret, its key prepared once. */
+const saltMacs = new WeakMap<Uint8Array, (data: Uint8Array) => Uint8Array>();
 
 /** The fake verifiers PLAIN and LOGIN check an unknown name against, per secret and profile. */
 const dummyVerifiers = new WeakMap<Uint8Array, Map<string, ScramVerifier>>();
