@@ -148,7 +148,8 @@ export async function startSessionServer(
       // destroy after a short grace whether or not the client closes.
       socket.resume();
       socket.end(tooManyConnections);
-      setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
+      const grace = setTimeout(() => socket.destroy(), REFUSAL_GRACE_MS).unref();
+      socket.once('close', () => clearTimeout(grace));
       return;
     }
     counted.add(socket);

@@ -122,9 +122,14 @@ export async function connectLineTransport(options: ConnectOptions): Promise<Soc
     ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
     timeoutMs: options.connectTimeoutMs ?? 10_000,
   });
-  const transportOptions: SocketLineTransportOptions = {
-    ...(options.readTimeoutMs === undefined ? {} : { readTimeoutMs: options.readTimeoutMs }),
-    ...(options.maxLineLength === undefined ? {} : { maxLineLength: options.maxLineLength }),
-  };
-  return new SocketLineTransport(socket, transportOptions);
+  // Every SocketLineTransportOption a caller gave (read and write timeouts,
+  // buffer bounds, line terminator) reaches the transport.
+  const { host: _host, port: _port, security: _security, tls: _tls, localAddress: _local, connectTimeoutMs: _connect, ...transportOptions } = options;
+  try {
+    return new SocketLineTransport(socket, transportOptions satisfies SocketLineTransportOptions);
+  } catch (err) {
+    // A bad bound: the socket is open already and must not be left so.
+    socket.destroy();
+    throw err;
+  }
 }

@@ -15,6 +15,7 @@ import type { AuthCommandFailure, AuthCommandSuccess } from '../auth-result.js';
 import type { LineTransport } from '../transport.js';
 import { SMTP_AUTH_STATUS, statusForCondition, type SmtpStatus } from './codes.js';
 import { formatReply } from './reply.js';
+import { isMechanismName } from '../../core/mechanism-name.js';
 
 /** What {@link serveSmtpAuth} needs besides the transport. */
 export interface SmtpAuthRequest {
@@ -31,7 +32,6 @@ export interface SmtpAuthRequest {
 /** How one AUTH command ended: success (235 sent), or the failure whose reply was sent. */
 export type SmtpAuthResult = AuthCommandSuccess | AuthCommandFailure;
 
-const MECHANISM = /^[A-Za-z0-9_-]{1,20}$/;
 
 /**
  * Run one `AUTH mechanism [initial-response]` command (RFC 4954 §4) to its
@@ -62,7 +62,7 @@ export async function serveSmtpAuth(transport: Pick<LineTransport, 'readLine' | 
   };
   const parts = request.args.split(' ');
   const [mechanism, initial] = parts;
-  if (!mechanism || parts.length > 2 || !MECHANISM.test(mechanism) || initial === '') {
+  if (!mechanism || parts.length > 2 || !isMechanismName(mechanism, true) || initial === '') {
     return refuse(failure('malformed-request', 'bad AUTH arguments'), { code: 501, enhanced: '5.5.4', text: 'Syntax error in parameters or arguments' });
   }
   let ir: Uint8Array | null = null;
