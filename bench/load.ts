@@ -507,12 +507,7 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (err) => {
     process.stderr.write(`load (client side) unhandled rejection: ${String(err)}\n`);
   });
-  const tables: string[] = [];
-  for (const p of options.protocols) {
-    const table = await runProtocol(p, options);
-    process.stdout.write(`${table}\n`);
-    tables.push(table);
-  }
+  for (const p of options.protocols) process.stdout.write(`${await runProtocol(p, options)}\n`);
 }
 
 await main();
