@@ -238,7 +238,8 @@ async function run(argv: readonly string[], io: CommandIO): Promise<number> {
     if (lacking > 0) {
       io.stderr.write(
         `saslkit server: warning: ${lacking} of ${loaded!.userHashes.size} users in ${credentialsPath} have no SCRAM-${hash} verifier, ` +
-          `which is offered: they cannot log in with SCRAM-${hash} (a client picks the strongest hash offered)\n`,
+          `which is offered: they cannot log in with SCRAM-${hash} (a client picks the strongest hash offered); ` +
+          `add their SCRAM-${hash} verifiers, or offer only the hashes every user has (-m)\n`,
       );
     }
   }
